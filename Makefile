@@ -1,0 +1,61 @@
+# edgeforge: make targets. Each bootstraps .venv from pyproject.toml when it is missing or stale.
+#   SIM=icarus|verilator  simulator (unset: icarus if iverilog is on PATH, else verilator)
+#   WAVES=1               record FST waveforms of RTL runs (build/verif/<module>/<sim>-waves/)
+#   GUI=1                 open the waveform viewer after an RTL run (cocotb's GUI knob)
+#   JOBS=N                pytest workers (default 2)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+JOBS   ?= 2
+export SIM WAVES GUI
+
+STAMP := $(VENV)/.edgeforge-installed
+
+.PHONY: all venv verilog test test-rtl regress report lint bench clean distclean help
+
+all: verilog
+
+help:
+	@sed -n '1,7p' Makefile
+	@echo "targets: venv verilog test test-rtl regress report lint bench clean distclean"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+## verilog: the default design set into build/verilog/ (.v, .json, .f, .core per design)
+verilog: $(STAMP)
+	$(BIN)/edgeforge verilog --all -o build/verilog
+
+## test: the whole fast suite (models, generators, CLI, RTL on the chosen simulator)
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
+
+## test-rtl: only the cocotb/RTL part (CI runs it again with SIM=verilator)
+test-rtl: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "rtl and not slow"
+
+## regress: long sweeps (exhaustive 16-bit error tables, wide random RTL runs)
+regress: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m slow
+
+## report: the main job: build/report/ (Verilog, error metrics, ...)
+report: $(STAMP)
+	$(BIN)/edgeforge report -o build/report
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/exhaustive_errors.py
+	$(BIN)/python benchmarks/harness_speed.py
+
+clean:
+	rm -rf build sim_build results.xml
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

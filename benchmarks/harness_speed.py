@@ -1,0 +1,146 @@
+"""Verified operations per second for DRUM 16-bit (k=6): streaming harness versus baselines.
+
+Measured in one script, on the same design and the same golden model:
+
+* the streaming harness (:mod:`verif.harness`) under Icarus and Verilator, 100,000 random vectors;
+* a plain per-vector cocotb loop (:mod:`verif.pervector_cocotb`) under both simulators;
+* Amaranth's own simulator with a per-vector async testbench.
+
+Every figure is the median of ``--repeat`` runs (simulation only: builds are done beforehand and
+excluded). Usage: ``python benchmarks/harness_speed.py [--repeat 3] [--vectors 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gen.designs import instantiate  # noqa: E402
+from gen.verilog import emit  # noqa: E402
+from verif import sim as sim_mod  # noqa: E402
+from verif.approx import multiplier  # noqa: E402
+from verif.harness import to_bit_patterns  # noqa: E402
+
+BUILD = ROOT / "build" / "bench" / "harness_speed"
+
+
+def harness_rate(inst, verilog, a, b, sim):
+    t = []
+    for _ in range(ARGS.repeat):
+        r = multiplier.check(inst.component, inst.model, module=inst.module, verilog=verilog,
+                             build_dir=BUILD / "harness", a=a, b=b, sim=sim)
+        assert r.mismatches == 0 and r.checked == len(a), r
+        t.append(r.seconds)
+    return len(a) / statistics.median(t), t
+
+
+def pervector_rate(inst, verilog, a, b, sim):
+    from cocotb_tools.runner import get_runner
+
+    build = BUILD / "pervector" / sim
+    build.mkdir(parents=True, exist_ok=True)
+    vec = build / "vectors.npz"
+    p = np.asarray(inst.model(a.astype(np.int64), b.astype(np.int64)), dtype=object)
+    np.savez(vec, a=np.array(to_bit_patterns(a, 16), dtype=object),
+             b=np.array(to_bit_patterns(b, 16), dtype=object),
+             p=np.array(to_bit_patterns(p, 32), dtype=object))
+    runner = get_runner(sim)
+    args = ["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-UNUSEDSIGNAL"]
+    runner.build(sources=[verilog], hdl_toplevel=inst.module, build_dir=build,
+                 build_args=args if sim == "verilator" else [], timescale=("1ns", "1ps"),
+                 log_file=build / "build.log")
+    t = []
+    for _ in range(ARGS.repeat):
+        result = build / "result.json"
+        t0 = time.perf_counter()
+        runner.test(test_module="verif.pervector_cocotb", hdl_toplevel=inst.module,
+                    hdl_toplevel_lang="verilog", build_dir=build, test_dir=build,
+                    extra_env={"EF_VECTORS": str(vec), "EF_RESULT": str(result)},
+                    log_file=build / "sim.log")
+        t.append(time.perf_counter() - t0)
+        r = json.loads(result.read_text())
+        assert r["mismatches"] == 0 and r["checked"] == len(a), r
+    return len(a) / statistics.median(t), t
+
+
+def amaranth_rate(inst, a, b):
+    from amaranth.sim import Simulator
+
+    expected = [int(x) for x in inst.model(a.astype(np.int64), b.astype(np.int64))]
+    dut = inst.component
+    t = []
+    for _ in range(ARGS.repeat):
+        bad = 0
+
+        async def bench(ctx):
+            nonlocal bad
+            for x, y, e in zip(a, b, expected, strict=True):
+                ctx.set(dut.a, int(x))
+                ctx.set(dut.b, int(y))
+                if ctx.get(dut.p) != e:
+                    bad += 1
+
+        sim = Simulator(dut)
+        sim.add_testbench(bench)
+        t0 = time.perf_counter()
+        sim.run()
+        t.append(time.perf_counter() - t0)
+        assert bad == 0
+    return len(a) / statistics.median(t), t
+
+
+def main():
+    inst = instantiate("drum", {"width": 16, "k": 6})
+    verilog = emit(inst, BUILD / "rtl").verilog
+    rng = np.random.default_rng(ARGS.seed)
+    print(f"design {inst.module}, seed {ARGS.seed}, median of {ARGS.repeat} runs, "
+          f"simulation time only (builds excluded)")
+    big = rng.integers(0, 1 << 16, size=(2, ARGS.vectors))
+    small = big[:, : ARGS.pervector]
+    rows = []
+    sims = [s for s in sim_mod.SIMULATORS if _available(s)]
+    for sim in sims:
+        rate, t = harness_rate(inst, verilog, big[0], big[1], sim)
+        rows.append((f"harness ({sim})", ARGS.vectors, rate, t))
+    for sim in sims:
+        rate, t = pervector_rate(inst, verilog, small[0], small[1], sim)
+        rows.append((f"per-vector cocotb ({sim})", ARGS.pervector, rate, t))
+    rate, t = amaranth_rate(inst, small[0], small[1])
+    rows.append(("amaranth.sim per-vector", ARGS.pervector, rate, t))
+    base = {r[0]: r[2] for r in rows}
+    print(f"{'method':<30} {'vectors':>8} {'vectors/s':>12}  runs (s)")
+    for name, n, rate, t in rows:
+        print(f"{name:<30} {n:>8} {rate:>12,.0f}  {' '.join(f'{x:.2f}' for x in t)}")
+    for sim in sims:
+        ratio = base[f"harness ({sim})"] / base[f"per-vector cocotb ({sim})"]
+        print(f"harness / per-vector cocotb ({sim}): {ratio:.1f}x")
+        ratio = base[f"harness ({sim})"] / base["amaranth.sim per-vector"]
+        print(f"harness ({sim}) / amaranth.sim: {ratio:.1f}x")
+
+
+def _available(sim):
+    try:
+        sim_mod.prepare(sim)
+        return True
+    except sim_mod.SimulatorError as e:
+        print(f"skipping {sim}: {e}")
+        return False
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--vectors", type=int, default=100_000)
+    ap.add_argument("--pervector", type=int, default=5_000)
+    ap.add_argument("--seed", type=int, default=2026)
+    ARGS = ap.parse_args()
+    main()

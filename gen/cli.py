@@ -1,0 +1,221 @@
+"""The ``edgeforge`` command line.
+
+Every invalid parameter, file or option prints one line ``edgeforge: error: ...`` to stderr and
+exits with code 2, before anything is elaborated or written. A verification mismatch exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Bad input detected by the CLI itself."""
+
+
+def _add_params(p: argparse.ArgumentParser) -> None:
+    p.add_argument("design", help="design name (see `edgeforge list`)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="generator parameter (repeatable)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"edgeforge: error: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(
+        prog="edgeforge",
+        description="Generate, verify and characterise edge-AI accelerator RTL.",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                            parser_class=_Parser)
+
+    p = sub.add_parser("list", help="designs, their parameters, ranges and defaults")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("verilog", help="write Verilog, JSON sidecar, file list and FuseSoC core")
+    p.add_argument("design", nargs="?", help="design name; omit with --all")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--all", action="store_true", help="the default design set")
+    p.add_argument("-o", "--output", default="build/verilog", help="output directory")
+
+    p = sub.add_parser("errors", help="error metrics of an approximate multiplier or a LUT")
+    p.add_argument("design", nargs="?", help="design name; omit with --lut")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--lut", help="a (2^n, 2^n) .npy table of any multiplier")
+    p.add_argument("--width", type=int, help="operand width of the LUT")
+    p.add_argument("--signed", action="store_true", help="LUT operands are two's complement")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--exhaustive", action="store_true", help="all 2^(2n) operand pairs")
+    g.add_argument("--samples", type=int, help="N uniform random pairs")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--workers", type=int, default=2, help="processes for exhaustive runs")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+    p = sub.add_parser("verify", help="simulate the RTL against the golden model")
+    _add_params(p)
+    p.add_argument("--vectors", default="default",
+                   choices=("default", "exhaustive", "random", "corners"))
+    p.add_argument("--samples", type=int, default=100_000, help="random pairs (default 100000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--a", type=lambda s: int(s, 0), help="single vector: operand a")
+    p.add_argument("--b", type=lambda s: int(s, 0), help="single vector: operand b")
+    p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
+    p.add_argument("--waves", action="store_true", help="record an FST waveform (or WAVES=1)")
+
+    p = sub.add_parser("report", help="write the report to build/report/")
+    p.add_argument("-o", "--output", default="build/report")
+    p.add_argument("--samples", type=int,
+                   help="random pairs for 16-bit error metrics instead of exhaustive")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    return ap
+
+
+def _cmd_list(args) -> int:
+    from .designs import DESIGNS
+
+    if args.json:
+        out = {
+            name: {
+                "family": d.family,
+                "summary": d.summary,
+                "params": [{"name": p.name, "type": p.kind.__name__, "default": p.default,
+                            "valid": p.valid, "doc": p.doc} for p in d.params],
+            }
+            for name, d in DESIGNS.items()
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    for name, d in DESIGNS.items():
+        print(f"{name}  [{d.family}]  {d.summary}")
+        for p in d.params:
+            default = str(p.default).lower() if p.kind is bool else p.default
+            print(f"    {p.name:<10} {p.kind.__name__:<5} default {default!s:<7} "
+                  f"valid {p.valid:<14} {p.doc}")
+    return 0
+
+
+def _cmd_verilog(args) -> int:
+    from .designs import DEFAULT_SET, instantiate
+    from .verilog import emit
+
+    if args.all and args.design:
+        raise UsageError("give a design or --all, not both")
+    if not args.all and not args.design:
+        raise UsageError("give a design name or --all")
+    if args.all and args.param:
+        raise UsageError("-p does not apply to --all")
+    todo = ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
+            else [instantiate(args.design, args.param)])
+    for inst in todo:  # all validated above, before anything is elaborated or written
+        e = emit(inst, args.output)
+        print(e.verilog)
+    return 0
+
+
+def _cmd_errors(args) -> int:
+    from sim_models.approx import characterise, lut_model
+
+    if args.lut:
+        if args.design or args.param:
+            raise UsageError("--lut takes no design or -p")
+        if args.width is None:
+            raise UsageError("--lut needs --width N")
+        import numpy as np
+
+        path = Path(args.lut)
+        try:
+            table = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read LUT {path}: {e}") from None
+        model = lut_model(table, width=args.width, signed=args.signed)
+        label = f"LUT {path.name}"
+    else:
+        if not args.design:
+            raise UsageError("give a design name or --lut FILE")
+        if args.width is not None or args.signed:
+            raise UsageError("--width and --signed go with --lut; use -p for designs")
+        from .designs import instantiate
+
+        inst = instantiate(args.design, args.param)
+        model = inst.model
+        label = inst.module
+    if args.samples is not None and args.samples < 1:
+        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be a positive integer, not {args.workers}")
+    m = characterise(model, exhaustive=True if args.exhaustive else None, samples=args.samples,
+                     seed=args.seed, workers=args.workers)
+    d = m.to_dict()
+    if args.json:
+        print(json.dumps(d))
+        return 0
+    mode = "exhaustive" if d["exhaustive"] else f"{d['samples']} samples, seed {d['seed']}"
+    sign = "signed" if d["signed"] else "unsigned"
+    if d.get("sign_mode"):
+        sign += f", sign mode {d['sign_mode']}"
+    print(f"{label}: {d['width']}-bit {sign}, {mode}")
+    for key, value in d.items():
+        if key in ("width", "signed", "sign_mode", "exhaustive", "samples", "seed"):
+            continue
+        print(f"  {key:<12} {value:.6g}" if isinstance(value, float) else f"  {key:<12} {value}")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from .designs import instantiate
+    from .verify import verify
+
+    inst = instantiate(args.design, args.param)
+    if args.samples < 1:
+        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
+    r = verify(inst, vectors=args.vectors, samples=args.samples, seed=args.seed, a=args.a,
+               b=args.b, sim=args.sim, waves=args.waves)
+    print(f"{r.module} ({r.sim}): {r.checked} vectors match the golden model [{r.vectors}], "
+          f"{r.checked / max(r.seconds, 1e-9):,.0f} vectors/s")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import build_report
+
+    if args.samples is not None and args.samples < 1:
+        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
+    out = build_report(Path(args.output), samples=args.samples, progress=not args.quiet)
+    print(out)
+    return 0
+
+
+COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
+            "verify": _cmd_verify, "report": _cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from verif.sim import SimulatorError
+
+    from .verify import VerificationError
+
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except VerificationError as e:
+        print(f"edgeforge: verification failed: {e}", file=sys.stderr)
+        return 1
+    except (UsageError, ValueError, TypeError, SimulatorError) as e:
+        print(f"edgeforge: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

