@@ -1,3 +1,6 @@
+# amaranth: UnusedElaboratable=no
+# (the registry builds generators to validate parameters; commands such as `errors` never
+# elaborate them, which is intended)
 """The registry of generatable designs: names, parameters, generators, golden models.
 
 Each :class:`Design` ties a generator in :mod:`hw` to its golden model in :mod:`sim_models` and

@@ -2,8 +2,9 @@
 
 Writes ``verilog/`` (the default design set with sidecars), ``errors.json`` (one record per
 design point), ``index.md`` and ``index.html`` (the same table). Error metrics are exhaustive for
-every width up to 16 (2^32 operand pairs at 16 bits) unless ``samples`` is given; results are
-cached in ``build/cache/errors`` by golden model and evaluation mode, so reruns are fast.
+every width up to 16 (2^32 operand pairs at 16 bits; ``samples`` makes widths above 8 sampled);
+results are cached in ``build/cache/errors`` by golden model and evaluation mode, so reruns are
+fast.
 """
 
 from __future__ import annotations
@@ -43,10 +44,14 @@ def _progress(enabled: bool, text: str) -> None:
 
 
 def error_record(inst: Instance, samples: int | None = None) -> dict:
-    """Error metrics of ``inst``'s golden model: exhaustive up to 16 bits, else sampled."""
+    """Error metrics of ``inst``'s golden model.
+
+    Exhaustive up to 8 bits always, up to 16 bits unless ``samples`` is given; sampled beyond.
+    """
     from sim_models.approx import characterise
 
-    exhaustive = samples is None and inst.params["width"] <= 16
+    width = inst.params["width"]
+    exhaustive = width <= 8 or (samples is None and width <= 16)
     key = "-".join(f"{k}={inst.params[k]}" for k in sorted(inst.params)
                    if inst.design.param(k).model)
     mode = "exhaustive" if exhaustive else f"samples={samples or 1_000_000}"

@@ -31,6 +31,7 @@ from . import sim as _sim
 __all__ = ["Port", "HarnessResult", "VectorHarness", "to_bit_patterns", "from_bit_patterns"]
 
 TOP = "ef_harness"
+PERIOD_NS = 10  # clock period of the wrapper (the time base of timeouts and waveforms)
 _VERILATOR_WAIVERS = (
     "-Wno-fatal",
     "-Wno-WIDTHEXPAND",
@@ -93,11 +94,17 @@ def from_bit_patterns(pattern: int, width: int, signed: bool) -> int:
     return pattern
 
 
-def _write_hex(path: Path, values, width: int) -> None:
-    digits = max(1, (width + 3) // 4)
+def _write_hex(path: Path, values, width: int, lanes: int) -> None:
+    """One line per row of ``lanes`` values, lane 0 in the least significant bits."""
+    digits = max(1, (width * lanes + 3) // 4)
+    patterns = to_bit_patterns(values, width)
+    patterns += [0] * (-len(patterns) % lanes)
     with open(path, "w") as f:
-        f.write("\n".join(f"{v:0{digits}x}" for v in to_bit_patterns(values, width)))
-        f.write("\n")
+        for r in range(0, len(patterns), lanes):
+            word = 0
+            for j, v in enumerate(patterns[r:r + lanes]):
+                word |= v << (j * width)
+            f.write(f"{word:0{digits}x}\n")
 
 
 class VectorHarness:
@@ -123,6 +130,9 @@ class VectorHarness:
         ``"icarus"`` or ``"verilator"``; default from ``$SIM`` (see :mod:`verif.sim`).
     waves : bool, optional
         Record an FST waveform (``WAVES=1`` in the environment also enables it).
+    lanes : int, optional
+        DUT instances side by side, each fed its own vector every clock (1 to 64). More lanes
+        amortise the per-clock cost of the simulator over more vectors.
 
     Raises
     ------
@@ -134,13 +144,16 @@ class VectorHarness:
 
     def __init__(self, *, top: str, sources: Sequence[Path], inputs: Sequence[Port],
                  outputs: Sequence[Port], latency: int, clocked: bool, depth: int,
-                 build_dir: Path, sim: str | None = None, waves: bool = False):
+                 build_dir: Path, sim: str | None = None, waves: bool = False,
+                 lanes: int = 1):
         if not isinstance(latency, int) or not 0 <= latency <= 64:
             raise ValueError(f"Latency must be an integer between 0 and 64, not {latency!r}")
         if latency > 0 and not clocked:
             raise ValueError("A DUT with latency > 0 must be clocked")
         if not isinstance(depth, int) or not 1 <= depth <= 1 << 24:
             raise ValueError(f"Depth must be an integer between 1 and {1 << 24}, not {depth!r}")
+        if not isinstance(lanes, int) or not 1 <= lanes <= 64:
+            raise ValueError(f"Lanes must be an integer between 1 and 64, not {lanes!r}")
         if not inputs or not outputs:
             raise ValueError("The harness needs at least one input and one output port")
         self.top = top
@@ -150,6 +163,7 @@ class VectorHarness:
         self.latency = latency
         self.clocked = clocked
         self.depth = depth
+        self.lanes = lanes
         self.sim = _sim.prepare(sim)
         self.waves = waves or os.environ.get("WAVES", "") not in ("", "0")
         self.build_dir = Path(build_dir).resolve() / (self.sim + ("-waves" if self.waves else ""))
@@ -157,52 +171,88 @@ class VectorHarness:
     # -- wrapper -----------------------------------------------------------------------------
 
     def wrapper_verilog(self) -> str:
-        """The Verilog text of the wrapper module ``ef_harness``."""
-        L = self.latency
+        """The Verilog text of the wrapper module ``ef_harness``.
+
+        Row ``r`` of each memory holds vectors ``r * lanes .. r * lanes + lanes - 1``, lane ``j``
+        in bits ``[j * width +: width]``; one row enters the ``lanes`` DUT instances per clock.
+        """
+        L, N = self.latency, self.lanes
+        rows = -(-self.depth // N)
         lines = [
             f"// edgeforge streaming vector harness around {self.top} (generated; do not edit)",
             "`timescale 1ns/1ps",
             f"module {TOP} (",
-            "    input  wire clk,",
-            "    input  wire rst,",
             "    output reg  done,",
             "    output reg  [31:0] checked,",
             "    output reg  [31:0] mismatches,",
             "    output reg  [31:0] first_index,",
+            *(f"    output reg  [{p.width - 1}:0] first_{p.name}," for p in self.outputs),
         ]
-        lines += [f"    output reg  [{p.width - 1}:0] first_{p.name}," for p in self.outputs]
         lines[-1] = lines[-1].rstrip(",")
-        lines += [");", f"    localparam DEPTH = {self.depth};", "    reg [31:0] count;",
-                  "    reg [8*1024-1:0] path;"]
-        for p in self.inputs:
-            lines.append(f"    reg [{p.width - 1}:0] in_{p.name} [0:DEPTH-1];")
-        for p in self.outputs:
-            lines.append(f"    reg [{p.width - 1}:0] exp_{p.name} [0:DEPTH-1];")
+        lines += [
+            ");",
+            f"    localparam LANES = {N};",
+            f"    localparam ROWS = {rows};",
+            "    // clock and reset come from HDL: no simulator-to-Python call per cycle",
+            "    reg clk = 1'b0;",
+            "    reg rst = 1'b1;",
+            f"    always #{PERIOD_NS // 2} clk = ~clk;",
+            f"    initial #{2 * PERIOD_NS} rst = 1'b0;  // a falling edge, after two rising",
+            "    reg [31:0] count;",
+            "    reg [8*1024-1:0] path;",
+        ]
+        for kind, group in (("in", self.inputs), ("exp", self.outputs)):
+            lines += [f"    reg [{N * p.width - 1}:0] {kind}_{p.name} [0:ROWS-1];" for p in group]
         lines += ["    initial begin",
                   '        if (!$value$plusargs("count=%d", count)) count = 0;']
-        for kind, ports in (("in", self.inputs), ("exp", self.outputs)):
-            for p in ports:
+        for kind, group in (("in", self.inputs), ("exp", self.outputs)):
+            for p in group:
                 lines += [
                     f'        if (count > 0 && $value$plusargs("{kind}_{p.name}=%s", path))',
-                    f"            $readmemh(path, {kind}_{p.name}, 0, count - 1);",
+                    f"            $readmemh(path, {kind}_{p.name}, 0, (count - 1) / LANES);",
                 ]
-        lines += ["    end", "    reg [31:0] rd;", "    wire issue = !rst && (rd < count);",
-                  "    wire [31:0] rdi = issue ? rd : 32'd0;"]
-        for p in self.inputs:
-            lines.append(f"    wire [{p.width - 1}:0] {p.name} = in_{p.name}[rdi];")
-        for p in self.outputs:
-            lines.append(f"    wire [{p.width - 1}:0] {p.name};")
-        conns = [f".{p.name}({p.name})" for p in (*self.inputs, *self.outputs)]
-        if self.clocked:
-            conns = [".clk(clk)", ".rst(rst)", *conns]
-        lines.append(f"    {self.top} dut ({', '.join(conns)});")
+        lines += [
+            "    end",
+            "    reg [31:0] rd;  // row read this cycle",
+            "    wire issue = !rst && (rd * LANES < count);",
+            "    wire [31:0] rdi = issue ? rd : 32'd0;",
+        ]
         if L == 0:
-            lines += ["    wire chk = issue;", "    wire [31:0] chk_i = rdi;"]
+            lines += ["    wire chk = issue;", "    wire [31:0] chk_r = rdi;"]
         else:
             lines += [f"    reg [{L - 1}:0] vq;", f"    reg [31:0] iq [0:{L - 1}];",
-                      f"    wire chk = vq[{L - 1}];", f"    wire [31:0] chk_i = iq[{L - 1}];"]
-        differs = " || ".join(f"({p.name} !== exp_{p.name}[chk_i])" for p in self.outputs)
+                      f"    wire chk = vq[{L - 1}];", f"    wire [31:0] chk_r = iq[{L - 1}];"]
+        for p in self.inputs:
+            lines.append(f"    wire [{N * p.width - 1}:0] row_{p.name} = in_{p.name}[rdi];")
+        for p in self.outputs:
+            lines.append(f"    wire [{N * p.width - 1}:0] want_{p.name} = exp_{p.name}[chk_r];")
+        lines.append("    wire [LANES-1:0] bad;")
+        for j in range(N):
+            # each lane has nets of its own, so one lane's change wakes only its own checker
+            for p in self.outputs:
+                lines.append(f"    wire [{p.width - 1}:0] {p.name}_{j};")
+            conns = [f".{p.name}(row_{p.name}[{(j + 1) * p.width - 1}:{j * p.width}])"
+                     for p in self.inputs] + [f".{p.name}({p.name}_{j})" for p in self.outputs]
+            if self.clocked:
+                conns = [".clk(clk)", ".rst(rst)", *conns]
+            differs = " || ".join(
+                f"({p.name}_{j} !== want_{p.name}[{(j + 1) * p.width - 1}:{j * p.width}])"
+                for p in self.outputs)
+            lines += [
+                f"    {self.top} dut{j} ({', '.join(conns)});",
+                f"    assign bad[{j}] = chk && (chk_r * LANES + {j} < count) && ({differs});",
+            ]
+        valid_sum = " + ".join(f"(chk_r * LANES + {j} < count)" for j in range(N))
+        bad_sum = " + ".join(f"bad[{j}]" for j in range(N))
         lines += [
+            f"    wire [31:0] n_valid = {valid_sum};",
+            f"    wire [31:0] n_bad = {bad_sum};",
+            "    reg [31:0] lane;  // lowest mismatching lane of this row",
+            "    integer j;",
+            "    always @* begin",
+            "        lane = 0;",
+            "        for (j = LANES - 1; j >= 0; j = j - 1) if (bad[j]) lane = j;",
+            "    end",
             "    always @(posedge clk) begin",
             "        if (rst) begin",
             "            rd <= 0; checked <= 0; mismatches <= 0; done <= 0;",
@@ -214,18 +264,20 @@ class VectorHarness:
         if L:
             lines.append("            vq <= {vq, issue};" if L > 1 else "            vq <= issue;")
             lines.append("            iq[0] <= rdi;")
-            lines += [f"            iq[{j}] <= iq[{j - 1}];" for j in range(1, L)]
+            lines += [f"            iq[{k}] <= iq[{k - 1}];" for k in range(1, L)]
         lines += [
             "            if (chk) begin",
-            "                checked <= checked + 1;",
-            f"                if ({differs}) begin",
-            "                    mismatches <= mismatches + 1;",
-            "                    if (mismatches == 0) begin",
-            "                        first_index <= chk_i;",
+            "                checked <= checked + n_valid;",
+            "                mismatches <= mismatches + n_bad;",
+            "                if (mismatches == 0 && n_bad != 0) begin",
+            "                    first_index <= chk_r * LANES + lane;",
         ]
-        lines += [f"                        first_{p.name} <= {p.name};" for p in self.outputs]
+        lines.append("                    case (lane)")
+        for j in range(N):
+            grabs = " ".join(f"first_{p.name} <= {p.name}_{j};" for p in self.outputs)
+            lines.append(f"                        {j}: begin {grabs} end")
+        lines.append("                    endcase")
         lines += [
-            "                    end",
             "                end",
             "            end",
             "            if (checked == count) done <= 1;",
@@ -240,7 +292,10 @@ class VectorHarness:
 
     def _build_args(self) -> list[str]:
         if self.sim == "verilator":
-            args = [*_VERILATOR_WAIVERS, "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+            # --timing runs the wrapper's clock; the PyPI wheel's verilated.mk leaves the
+            # coroutine flags empty, so they are given here
+            args = [*_VERILATOR_WAIVERS, "--timing", "-CFLAGS", "-std=c++20 -fcoroutines",
+                    "-O3", "--x-assign", "fast", "--x-initial", "fast"]
             if self.waves:
                 args += ["--trace-fst"]
             return args
@@ -307,11 +362,11 @@ class VectorHarness:
         for kind, ports, data in (("in", self.inputs, stimulus), ("exp", self.outputs, expected)):
             for p in ports:
                 f = run_dir / f"{kind}_{p.name}.hex"
-                _write_hex(f, data[p.name], p.width)
+                _write_hex(f, data[p.name], p.width, self.lanes)
                 plusargs.append(f"+{kind}_{p.name}={f}")
         result_file = run_dir / "result.json"
         result_file.unlink(missing_ok=True)
-        timeout_ns = 10 * (count + self.latency + 64)
+        timeout_ns = PERIOD_NS * (-(-count // self.lanes) + self.latency + 64)
         env = {
             "EF_RESULT": str(result_file),
             "EF_TIMEOUT_NS": str(timeout_ns),

@@ -43,7 +43,8 @@ BAD = [
      "Parameter width must be an integer (4..64), not 'abc'"),
     (["verilog", "drum", "-p", "signed=maybe"], "Parameter signed must be true or false"),
     (["verilog", "drum", "-p", "k=4", "-p", "k=5"], "Parameter k given twice"),
-    (["verilog", "drum", "-p", "k=16"], "K must be an integer between 3 and 15 (width - 1), not 16"),
+    (["verilog", "drum", "-p", "k=16"],
+     "K must be an integer between 3 and 15 (width - 1), not 16"),
     (["verilog", "drum", "-p", "width=65"], "Width must be an integer between 4 and 64, not 65"),
     (["verilog", "roup", "-p", "p=8"],
      "P must be an integer between 0 and 7 (ceil(width / 2) - 1), not 8"),
@@ -58,7 +59,8 @@ BAD = [
     (["errors", "--lut", "x.npy"], "--lut needs --width N"),
     (["verify", "drum", "-p", "width=8", "-p", "k=4", "--a", "300", "--b", "1"],
      "Operand a must lie in [0, 255], not 300"),
-    (["verify", "exact", "--sim", "modelsim"], "SIM must be 'icarus' or 'verilator', not 'modelsim'"),
+    (["verify", "exact", "--sim", "modelsim"],
+     "SIM must be 'icarus' or 'verilator', not 'modelsim'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ]
 

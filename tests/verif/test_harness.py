@@ -7,7 +7,6 @@ vector must fail without consulting any golden model.
 from __future__ import annotations
 
 import dataclasses
-
 from pathlib import Path
 
 import numpy as np
@@ -47,22 +46,23 @@ def _buggy(tmp: Path, latency: int) -> Path:
     return path
 
 
-def _harness(latency: int, tag: str) -> VectorHarness:
+def _harness(latency: int, tag: str, lanes: int = 1) -> VectorHarness:
     """A harness around buggy_add<latency>, in a build directory of the calling test's own."""
     tmp = BUILD / tag
     tmp.mkdir(parents=True, exist_ok=True)
     return VectorHarness(
         top=f"buggy_add{latency}", sources=[_buggy(tmp, latency)],
         inputs=[Port("a", 8), Port("b", 8)], outputs=[Port("s", 9)],
-        latency=latency, clocked=latency > 0, depth=1 << 16, build_dir=tmp,
+        latency=latency, clocked=latency > 0, depth=1 << 16, build_dir=tmp, lanes=lanes,
     )
 
 
-@pytest.mark.parametrize("latency", [
-    pytest.param(lat, marks=pytest.mark.xdist_group(f"buggy{lat}")) for lat in (0, 1, 2)
+@pytest.mark.parametrize("latency,lanes", [
+    pytest.param(lat, lanes, marks=pytest.mark.xdist_group(f"buggy{lat}x{lanes}"))
+    for lat, lanes in ((0, 1), (1, 1), (2, 1), (0, 8), (2, 3))
 ])
-def test_harness_finds_and_locates_the_one_bad_vector(latency):
-    h = _harness(latency, f"buggy{latency}")
+def test_harness_finds_and_locates_the_one_bad_vector(latency, lanes):
+    h = _harness(latency, f"buggy{latency}x{lanes}", lanes)
     a, b = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
     a, b = a.ravel(), b.ravel()
     r = h.run({"a": a, "b": b}, {"s": a + b})
@@ -72,9 +72,9 @@ def test_harness_finds_and_locates_the_one_bad_vector(latency):
     assert r.first_got == {"s": 0}
 
 
-@pytest.mark.xdist_group("buggy1")
+@pytest.mark.xdist_group("buggy1x1")
 def test_harness_passes_when_the_bad_vector_is_absent_and_counts_runs_exactly():
-    h = _harness(1, "buggy1")
+    h = _harness(1, "buggy1x1")
     a = np.array([1, 2, 3, 13, 200])
     b = np.array([7, 7, 7, 8, 255])
     r = h.run({"a": a, "b": b}, {"s": a + b}, tag="short")
@@ -83,9 +83,9 @@ def test_harness_passes_when_the_bad_vector_is_absent_and_counts_runs_exactly():
     assert (r.checked, r.mismatches) == (0, 0)
 
 
-@pytest.mark.xdist_group("buggy2")
+@pytest.mark.xdist_group("buggy2x3")
 def test_harness_counts_every_wrong_expectation():
-    h = _harness(2, "buggy2")
+    h = _harness(2, "buggy2x3", 3)  # 1000 vectors in rows of 3: the last row is partial
     rng = np.random.default_rng(5)
     print("seed 5")
     a = rng.integers(0, 13, 1000)  # never 13: the DUT is right on all of them
@@ -94,8 +94,13 @@ def test_harness_counts_every_wrong_expectation():
     wrong = rng.choice(1000, 37, replace=False)
     expected[wrong] ^= 1
     r = h.run({"a": a, "b": b}, {"s": expected}, tag="wrong")
-    assert r.mismatches == 37
+    assert (r.checked, r.mismatches) == (1000, 37)
     assert r.first_index == wrong.min()
+    i = wrong.min()
+    assert r.first_got == {"s": int(a[i] + b[i])}
+    # the lane padding of the partial last row is never checked
+    r = h.run({"a": a[:998], "b": b[:998]}, {"s": a[:998] + b[:998]}, tag="partial")
+    assert (r.checked, r.mismatches) == (998, 0)
 
 
 def test_x_on_an_output_is_a_mismatch_under_icarus():
@@ -115,6 +120,9 @@ def test_harness_rejects_bad_arguments():
     with pytest.raises(ValueError, match="Latency must be an integer between 0 and 64, not -1"):
         VectorHarness(top="x", sources=[], inputs=[Port("a", 1)], outputs=[Port("y", 1)],
                       latency=-1, clocked=False, depth=4, build_dir=BUILD)
+    with pytest.raises(ValueError, match="Lanes must be an integer between 1 and 64, not 0"):
+        VectorHarness(top="x", sources=[], inputs=[Port("a", 1)], outputs=[Port("y", 1)],
+                      latency=0, clocked=False, depth=4, build_dir=BUILD, lanes=0)
     with pytest.raises(ValueError, match="latency > 0 must be clocked"):
         VectorHarness(top="x", sources=[], inputs=[Port("a", 1)], outputs=[Port("y", 1)],
                       latency=1, clocked=False, depth=4, build_dir=BUILD)

@@ -13,9 +13,11 @@ import numpy as np
 
 from ..harness import HarnessResult, Port, VectorHarness
 
-__all__ = ["DEPTH", "corner_operands", "stimulus", "Mismatch", "CheckResult", "check"]
+__all__ = ["DEPTH", "LANES", "MAX_CORNER_PAIRS", "corner_operands", "corner_pairs", "stimulus",
+           "Mismatch", "CheckResult", "check"]
 
 DEPTH = 1 << 17  # vectors per harness run; longer sets run in batches without recompiling
+LANES = 8  # multiplier instances checked side by side per clock
 
 
 def corner_operands(width: int, signed: bool, k: int | None = None) -> list[int]:
@@ -32,6 +34,34 @@ def corner_operands(width: int, signed: bool, k: int | None = None) -> list[int]
     return sorted(v for v in vals if lo <= v <= hi)
 
 
+MAX_CORNER_PAIRS = 16384
+
+
+def corner_pairs(width: int, signed: bool, k: int | None = None):
+    """Operand pairs built from :func:`corner_operands`.
+
+    Every pair of corners while there are at most :data:`MAX_CORNER_PAIRS` of them; beyond that
+    (wide operands), every corner against a core set of extremes (0, +-1, +-2, max, max - 1, most
+    negative and its neighbour, +-2^(width/2), 2^(width/2) - 1) in both orders, plus every corner
+    squared and paired with its mirror in the sorted list.
+    """
+    corners = corner_operands(width, signed, k)
+    if len(corners) ** 2 <= MAX_CORNER_PAIRS:
+        pairs = [(x, y) for x in corners for y in corners]
+    else:
+        lo, hi = corners[0], corners[-1]
+        half = 1 << (width // 2)
+        core = sorted({v for v in (0, 1, 2, -1, -2, hi, hi - 1, lo, lo + 1, half, -half,
+                                   half - 1) if lo <= v <= hi})
+        pairs = sorted({*((x, c) for x in corners for c in core),
+                        *((c, x) for x in corners for c in core),
+                        *zip(corners, corners, strict=True),
+                        *zip(corners, reversed(corners), strict=True)})
+    a = np.array([x for x, _ in pairs], dtype=object)
+    b = np.array([y for _, y in pairs], dtype=object)
+    return a, b
+
+
 def stimulus(width: int, signed: bool, *, exhaustive: bool | None = None,
              samples: int = 100_000, seed: int = 1, k: int | None = None):
     """Operand arrays ``(a, b)``: all corner pairs, then all pairs or ``samples`` random pairs.
@@ -39,9 +69,8 @@ def stimulus(width: int, signed: bool, *, exhaustive: bool | None = None,
     ``exhaustive=None`` means exhaustive for widths up to 8. Random operands are uniform over the
     operand range, drawn with ``numpy.random.default_rng(seed)``.
     """
-    corners = np.array(corner_operands(width, signed, k), dtype=object)
-    ca, cb = np.meshgrid(corners, corners, indexing="ij")
-    parts_a, parts_b = [ca.ravel()], [cb.ravel()]
+    ca, cb = corner_pairs(width, signed, k)
+    parts_a, parts_b = [ca], [cb]
     if exhaustive is None:
         exhaustive = width <= 8
     lo = -(1 << (width - 1)) if signed else 0
@@ -95,11 +124,11 @@ def _as_model_input(values, width: int, signed: bool):
 
 
 def check(component, model, *, module: str, verilog: Path, build_dir: Path, a, b,
-          sim: str | None = None, waves: bool = False) -> CheckResult:
+          sim: str | None = None, waves: bool = False, lanes: int = LANES) -> CheckResult:
     """Run the RTL of ``component`` (emitted as ``module`` in ``verilog``) on all ``(a, b)``.
 
     Expected results come from ``model(a, b)``; the RTL runs in the streaming harness, one vector
-    per clock, in batches of :data:`DEPTH`.
+    per lane and clock (``lanes`` instances side by side), in batches of :data:`DEPTH`.
     """
     width, signed, o_width = component.width, component.signed, component.o_width
     harness = VectorHarness(
@@ -107,7 +136,7 @@ def check(component, model, *, module: str, verilog: Path, build_dir: Path, a, b
         inputs=[Port("a", width, signed), Port("b", width, signed)],
         outputs=[Port("p", o_width, signed)],
         latency=component.latency, clocked=component.latency > 0, depth=DEPTH,
-        build_dir=build_dir, sim=sim, waves=waves,
+        build_dir=build_dir, sim=sim, waves=waves, lanes=lanes,
     )
     a = np.asarray(a, dtype=object).ravel()
     b = np.asarray(b, dtype=object).ravel()
