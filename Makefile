@@ -12,13 +12,13 @@ export SIM WAVES GUI
 
 STAMP := $(VENV)/.edgeforge-installed
 
-.PHONY: all venv verilog test test-rtl regress report lint bench clean distclean help
+.PHONY: all venv verilog synth test test-rtl regress report lint bench clean distclean help
 
 all: verilog
 
 help:
 	@sed -n '1,7p' Makefile
-	@echo "targets: venv verilog test test-rtl regress report lint bench clean distclean"
+	@echo "targets: venv verilog synth test test-rtl regress report lint bench clean distclean"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ venv: $(STAMP)
 ## verilog: the default design set into build/verilog/ (.v, .json, .f, .core per design)
 verilog: $(STAMP)
 	$(BIN)/edgeforge verilog --all -o build/verilog
+
+## synth: synthesise the default design set (Yosys; LIBERTY=PATH or PDK_ROOT pick the library,
+## default the embedded compact sky130_fd_sc_hd); build/synth/summary.json and summary.md
+synth: $(STAMP)
+	$(BIN)/edgeforge synth --all -o build/synth
 
 ## test: the whole fast suite (models, generators, CLI, RTL on the chosen simulator)
 test: $(STAMP)

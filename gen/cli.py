@@ -72,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--waves", action="store_true", help="record an FST waveform (or WAVES=1)")
 
+    p = sub.add_parser("synth", help="synthesise with Yosys: area (um^2, GE), cells, transistors, "
+                       "logic depth, critical path")
+    p.add_argument("design", nargs="?", help="design name; omit with --all")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--all", action="store_true",
+                   help="the default design set, plus summary.json and summary.md")
+    p.add_argument("--liberty", metavar="PATH",
+                   help="Liberty file (.lib or .lib.gz); default $LIBERTY, $PDK_ROOT's "
+                   "sky130_fd_sc_hd, else the embedded compact sky130_fd_sc_hd")
+    p.add_argument("-o", "--output", default="build/synth", help="output directory")
+    p.add_argument("--no-cache", action="store_true", help="synthesise again even if cached")
+    p.add_argument("--json", action="store_true", help="one JSON object (a list with --all)")
+
     p = sub.add_parser("report", help="write the report to build/report/")
     p.add_argument("-o", "--output", default="build/report")
     p.add_argument("--samples", type=int,
@@ -185,6 +198,91 @@ def _cmd_verify(args) -> int:
     return 0
 
 
+def _synth_summary(r) -> str:
+    """Human-readable summary of one :class:`gen.synth.SynthResult`."""
+    crit = (f"{r.critical_path_ns:.3f} ns ({r.critical_path_note})"
+            if r.critical_path_ns is not None else f"n/a ({r.critical_path_note})")
+    if r.abc_delay_ns is not None:
+        crit += f"; ABC stime {r.abc_delay_ns:.3f} ns"
+    top_cells = sorted(r.cells.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
+    lines = [
+        f"{r.top}  [liberty: {r.liberty}]{'  (cached)' if r.cached else ''}",
+        f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE "
+        f"(NAND2 {r.nand2_cell}: {r.nand2_area_um2:g} um^2)",
+        f"  cells            {r.num_cells}: "
+        + ", ".join(f"{n} {t}" for t, n in top_cells) + (", ..." if len(r.cells) > 6 else ""),
+        f"  sequential area  {r.sequential_area_um2:.2f} um^2",
+        f"  transistors      {r.transistors} (Yosys CMOS cost of the generic gates)",
+        f"  logic depth      {r.logic_depth} cells (longest combinational path, flattened)",
+        f"  critical path    {crit}",
+        f"  netlist          {r.netlist}",
+    ]
+    if len(r.per_module) > 1:
+        lines.append(f"  {'module':<34} {'inst':>4} {'cells':>6} {'area um^2':>11} {'share':>6}")
+        for name, m in r.per_module.items():
+            share = 100.0 * m["area_um2"] * m["instances"] / r.area_um2
+            lines.append(f"  {name:<34} {m['instances']:>4} {m['cells']:>6} "
+                         f"{m['area_um2']:>11.2f} {share:>5.1f}%")
+    return "\n".join(lines)
+
+
+def _synth_markdown(results, liberty: str) -> str:
+    rows = ["# Synthesis summary", "", f"Liberty: {liberty}. Areas are sums of the mapped "
+            "cells' Liberty areas (no placement); GE = area / smallest NAND2; transistors from "
+            "Yosys' CMOS cost of the generic gates; logic depth in generic cells.", "",
+            "| module | area (um^2) | GE | cells | sequential (um^2) | transistors | depth "
+            "| critical path (ns) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        crit = f"{r.critical_path_ns:.3f}" if r.critical_path_ns is not None else "n/a"
+        rows.append(f"| {r.top} | {r.area_um2:.2f} | {r.area_ge:.1f} | {r.num_cells} "
+                    f"| {r.sequential_area_um2:.2f} | {r.transistors} | {r.logic_depth} "
+                    f"| {crit} |")
+    notes = {r.critical_path_note for r in results if r.critical_path_ns is None}
+    if notes:
+        rows += ["", "Critical path n/a: " + "; ".join(sorted(notes)) + "."]
+    return "\n".join(rows) + "\n"
+
+
+def _cmd_synth(args) -> int:
+    from .designs import DEFAULT_SET, instantiate
+    from .synth import SynthesisError, resolve_liberty, synthesize, yosys_command
+
+    if args.all and args.design:
+        raise UsageError("give a design or --all, not both")
+    if not args.all and not args.design:
+        raise UsageError("give a design name or --all")
+    if args.all and args.param:
+        raise UsageError("-p does not apply to --all")
+    resolve_liberty(args.liberty)  # bad paths fail here, before anything is written
+    yosys_command()
+    todo = ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
+            else [instantiate(args.design, args.param)])
+    out = Path(args.output)
+    results = []
+    try:
+        for inst in todo:
+            r = synthesize(inst, liberty=args.liberty, build_dir=out,
+                           cache_dir=None if args.no_cache else "build/cache/synth")
+            results.append(r)
+            if not args.json:
+                print(_synth_summary(r) + ("\n" if args.all else ""), flush=True)
+    except SynthesisError as e:
+        print(f"edgeforge: synthesis failed: {e}", file=sys.stderr)
+        return 1
+    if args.all:
+        liberty = results[0].liberty
+        (out / "summary.json").write_text(json.dumps(
+            {"liberty": liberty, "designs": [r.to_dict() for r in results]}, indent=2) + "\n")
+        (out / "summary.md").write_text(_synth_markdown(results, liberty))
+        if not args.json:
+            print(f"{out / 'summary.json'}\n{out / 'summary.md'}")
+    if args.json:
+        data = [r.to_dict() for r in results] if args.all else results[0].to_dict()
+        print(json.dumps(data))
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import build_report
 
@@ -196,7 +294,7 @@ def _cmd_report(args) -> int:
 
 
 COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
-            "verify": _cmd_verify, "report": _cmd_report}
+            "verify": _cmd_verify, "synth": _cmd_synth, "report": _cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

