@@ -1375,6 +1375,26 @@ def load(path: str | Path) -> Library:
     return _build(parse(read_text(path), str(path), _model_skip), str(path))
 
 
+def parse_model(text: str, path: str = "<string>", *,
+                keep: frozenset[str] | set[str] = frozenset()) -> tuple[Library, Group]:
+    """The data model and the parse tree of Liberty ``text``, from one parse.
+
+    ``keep`` names group kinds that :func:`load` drops but the caller needs from the tree (for
+    example ``{"timing"}`` for delay arcs); the model is the same as :func:`load_string`'s.
+    """
+    root = parse(text, path, lambda kind, args: kind in _MODEL_SKIP and kind not in keep)
+    return _build(root, path), root
+
+
+def table(group: Group, library: Library, scale: float, where: str = "") -> Table:
+    """A :class:`Table` from a table group (e.g. ``cell_rise``) of ``library``'s parse tree.
+
+    Values are multiplied by ``scale`` (library unit of the quantity to SI); ``where`` names the
+    table's place in error messages.
+    """
+    return _table(_Ctx(library.path), group, library.templates, library.units, scale, where)
+
+
 def load_string(text: str, path: str = "<string>") -> Library:
     """:func:`load` from Liberty text (``path`` names it in messages and in the result)."""
     return _build(parse(text, path, _model_skip), path)

@@ -28,7 +28,7 @@ under ``/tmp``, so Yosys always runs inside the run directory with relative file
 
 from __future__ import annotations
 
-import gzip
+import functools
 import hashlib
 import json
 import os
@@ -37,11 +37,13 @@ import shutil
 import subprocess
 import sys
 import time
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from .liberty import Library, Table, evaluate_function, parse_model, read_text
+from .liberty import table as liberty_table
 
 __all__ = ["SynthesisError", "SynthResult", "LibCell", "synthesize", "resolve_liberty",
            "library_cells", "nand2_cell", "yosys_command", "DEFAULT_LIBERTY_LABEL",
@@ -133,19 +135,9 @@ def _existing(path: Path, what: str) -> Path:
     return path
 
 
-def _read_liberty(path: Path, data: bytes | None = None) -> str:
-    """Liberty text of ``path``, gunzipped when the file is gzip (by its magic bytes)."""
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise ValueError(f"cannot read liberty file {path}: {e.strerror or e}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            raise ValueError(f"cannot decompress liberty file {path}: {e}") from None
-    text = data.decode("utf-8", errors="replace")
+def _read_liberty(path: Path) -> str:
+    """Liberty text of ``path`` (gunzipped when gzip), checked to hold a library group."""
+    text = read_text(path)
     if not re.search(r"\blibrary\s*\(", text):
         raise ValueError(f"liberty file {path} has no library group; is it a Liberty file?")
     return text
@@ -162,115 +154,15 @@ class LibCell:
     functions: Mapping[str, str]  # output pin -> Liberty function
 
 
-_CELL_RE = re.compile(r'(?<![\w])cell\s*\(\s*"?([^"\s)]+)"?\s*\)\s*\{')
-_PIN_RE = re.compile(r'(?<![\w])pin\s*\(\s*"?([^"\s)]+)"?\s*\)\s*\{')
-_AREA_RE = re.compile(r"(?<![\w])area\s*:\s*\"?([-+0-9.eE]+)")
-_DIR_RE = re.compile(r'(?<![\w])direction\s*:\s*"?(\w+)')
-_FUNC_RE = re.compile(r'(?<![\w])function\s*:\s*"([^"]*)"')
-
-
-def _is_sequential(cell_text: str) -> bool:
-    """Whether a cell's Liberty text has state: an ``ff``/``latch`` (bank) or ``statetable``.
-
-    The single place that decides; :mod:`gen.liberty` can replace it.
+def library_cells(source: str | Library) -> dict[str, LibCell]:
+    """Cells of a library (a :class:`gen.liberty.Library`, or Liberty text to load): area,
+    sequential or not, input pins and output functions.
     """
-    return re.search(r"(?<![\w])(ff|latch|ff_bank|latch_bank|statetable)\s*\(", cell_text) \
-        is not None
-
-
-def library_cells(text: str) -> dict[str, LibCell]:
-    """Cells of a Liberty text: area, sequential or not, input pins and output functions.
-
-    A light scan, not a parser: each cell's text runs to the next ``cell (`` (cells are
-    top-level groups of the library), each pin's to the next ``pin (``.
-    """
-    starts = [(m.start(), m.end(), m.group(1)) for m in _CELL_RE.finditer(text)]
-    cells: dict[str, LibCell] = {}
-    for i, (_start, body, name) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
-        chunk = text[body:end]
-        pins = list(_PIN_RE.finditer(chunk))
-        head = chunk[: pins[0].start()] if pins else chunk
-        m = _AREA_RE.search(head) or _AREA_RE.search(chunk)
-        area = float(m.group(1)) if m else float("nan")
-        inputs: list[str] = []
-        functions: dict[str, str] = {}
-        for j, p in enumerate(pins):
-            ptext = chunk[p.end(): pins[j + 1].start() if j + 1 < len(pins) else len(chunk)]
-            d = _DIR_RE.search(ptext)
-            direction = d.group(1) if d else ""
-            if direction == "input":
-                inputs.append(p.group(1))
-            elif direction == "output":
-                f = _FUNC_RE.search(ptext)
-                if f:
-                    functions[p.group(1)] = f.group(1)
-        cells[name] = LibCell(name, area, _is_sequential(chunk), tuple(inputs), functions)
-    return cells
-
-
-def _eval_function(expr: str, values: Mapping[str, bool]) -> bool:
-    """Evaluate a Liberty boolean function (``! ' & * | + ^``, juxtaposition is AND)."""
-    tokens = re.findall(r"[A-Za-z_][\w\[\]]*|[01]|[!'&*|+^()]", expr)
-    pos = 0
-
-    def peek():
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take():
-        nonlocal pos
-        pos += 1
-        return tokens[pos - 1]
-
-    def p_or():
-        v = p_and()
-        while peek() in ("|", "+"):
-            take()
-            v = p_and() | v
-        return v
-
-    def p_and():
-        v = p_xor()
-        while peek() is not None and peek() not in ("|", "+", ")"):
-            if peek() in ("&", "*"):
-                take()
-            v = p_xor() & v
-        return v
-
-    def p_xor():
-        v = p_unary()
-        while peek() == "^":
-            take()
-            v = p_unary() ^ v
-        return v
-
-    def p_unary():
-        if peek() == "!":
-            take()
-            return not p_unary()
-        v = p_primary()
-        while peek() == "'":
-            take()
-            v = not v
-        return v
-
-    def p_primary():
-        tok = take() if peek() is not None else None
-        if tok == "(":
-            v = p_or()
-            if take() != ")":
-                raise ValueError(f"unbalanced parentheses in {expr!r}")
-            return v
-        if tok in ("0", "1"):
-            return tok == "1"
-        if tok is None or tok not in values:
-            raise ValueError(f"unexpected {tok!r} in {expr!r}")
-        return bool(values[tok])
-
-    result = p_or()
-    if pos != len(tokens):
-        raise ValueError(f"trailing text in {expr!r}")
-    return bool(result)
+    lib = _load_text(source) if isinstance(source, str) else source
+    return {name: LibCell(name, c.area, c.sequential, tuple(c.inputs),
+                          {p.name: p.function for p in c.pins.values()
+                           if p.direction == "output" and p.function})
+            for name, c in lib.cells.items()}
 
 
 def _is_nand2(cell: LibCell) -> bool:
@@ -279,9 +171,9 @@ def _is_nand2(cell: LibCell) -> bool:
     (expr,) = cell.functions.values()
     a, b = cell.inputs
     try:
-        return all(_eval_function(expr, {a: x, b: y}) == (not (x and y))
-                   for x in (False, True) for y in (False, True))
-    except (ValueError, IndexError):
+        return all(evaluate_function(expr, {a: x, b: y}) == 1 - (x & y)
+                   for x in (0, 1) for y in (0, 1))
+    except (ValueError, KeyError):
         return False
 
 
@@ -300,21 +192,31 @@ def nand2_cell(cells: Mapping[str, LibCell], where: str = "the library") -> LibC
     return min(found, key=lambda c: (c.area, c.name))
 
 
-def _library_facts(path: Path, copy: Path) -> tuple[dict[str, LibCell], LibCell]:
-    """Cells and NAND2 of a library, remembered next to its plain-text copy."""
-    memo = copy.with_suffix(".cells.json")
-    try:
-        raw = json.loads(memo.read_text())
-        cells = {n: LibCell(n, c["area"], c["sequential"], tuple(c["inputs"]), c["functions"])
-                 for n, c in raw.items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        cells = library_cells(copy.read_text(encoding="utf-8", errors="replace"))
-        _write_atomic(memo, json.dumps({n: {"area": c.area, "sequential": c.sequential,
-                                            "inputs": list(c.inputs), "functions": c.functions}
-                                        for n, c in cells.items()}))
+def _load_text(text: str, name: str = "<string>") -> Library:
+    return parse_model(text, name, keep={"timing"})[0]
+
+
+@dataclass(frozen=True)
+class _LibFacts:
+    library: Library
+    cells: dict[str, LibCell]
+    nand2: LibCell
+    timing: dict
+
+
+@functools.lru_cache(maxsize=4)
+def _library_facts(path: Path, copy: Path) -> _LibFacts:
+    """Library model, cells, NAND2 and timing model from one parse of the plain-text copy.
+
+    Remembered per process (the copy is named by the library's content hash).
+    """
+    lib, root = parse_model(copy.read_text(encoding="utf-8", errors="replace"), str(path),
+                            keep={"timing"})
+    cells = library_cells(lib)
     if not cells:
         raise SynthesisError(f"liberty file {path} defines no cells")
-    return cells, nand2_cell(cells, f"liberty file {path}")
+    nand2 = nand2_cell(cells, f"liberty file {path}")
+    return _LibFacts(lib, cells, nand2, _timing_model(root, lib))
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,93 +467,43 @@ STA_INPUT_SLEW_NS = 0.05
 _DELAY_TABLES = ("cell_rise", "cell_fall", "rise_transition", "fall_transition")
 _SLEW_VARS = ("input_net_transition", "input_transition_time")
 _LOAD_VARS = ("total_output_net_capacitance",)
-_STA_SKIP = frozenset({"internal_power", "leakage_power", "pg_pin", "test_cell", "ff", "latch",
-                       "statetable", "ccsn_first_stage", "ccsn_last_stage",
-                       "output_current_rise", "output_current_fall", "receiver_capacitance",
-                       "power_lut_template", "wire_load", "wire_load_selection",
-                       "operating_conditions"})
 
 
-def _numbers(values: Sequence[str]) -> list[float]:
-    return [float(x) for v in values for x in re.split(r"[,\s]+", str(v).strip()) if x]
+def _timing_model(root, lib: Library) -> dict:
+    """Delay arcs and input capacitances of every cell.
 
-
-def _timing_model(copy: Path) -> dict:
-    """Delay arcs and input capacitances of every cell (memoised next to the library copy).
-
-    ``{"time_ns": scale, "cells": {cell: {"caps": {pin: C}, "clocks": [pin...],
-    "arcs": [[out, related, sense, type, {table: [vars, [idx...], flat values]}]]}}}``.
+    ``root`` is the parse tree of ``lib`` with its ``timing`` groups kept (gen.liberty's data
+    model drops them). ``{"time_ns": scale, "cells": {cell: {"caps": {pin: C}, "clocks":
+    [pin...], "arcs": [[out, related, sense, type, {table: Table}]]}}}``, capacitances in
+    library units.
     """
-    memo = copy.with_suffix(".timing.json")
-    try:
-        return json.loads(memo.read_text())
-    except (OSError, ValueError):
-        pass
-    from .liberty import parse
-
-    root = parse(copy.read_text(encoding="utf-8", errors="replace"), str(copy),
-                 skip=lambda kind, args: kind in _STA_SKIP)
-    unit = str(root.attr("time_unit", "1ns")).strip().lower()
-    m = re.fullmatch(r"([0-9.]+)\s*(ps|ns|us)", unit)
-    scale = float(m.group(1)) * {"ps": 1e-3, "ns": 1.0, "us": 1e3}[m.group(2)] if m else 1.0
-    templates = {}
-    for g in root.groups("lu_table_template"):
-        variables = [g.attr(f"variable_{i}") for i in (1, 2, 3) if g.attr(f"variable_{i}")]
-        idx = [_numbers(g.complex_attrs(f"index_{i}")[0]) if g.complex_attrs(f"index_{i}")
-               else [] for i in range(1, len(variables) + 1)]
-        templates[g.name] = (variables, idx)
     cells = {}
-    for cell in root.groups("cell"):
+    for group in root.groups("cell"):
+        cell = lib.cells[str(group.name)]
         entry = {"caps": {}, "clocks": [], "arcs": []}
-        for pin in cell.groups("pin"):
-            direction = pin.attr("direction")
-            if direction == "input":
-                entry["caps"][pin.name] = float(pin.attr("capacitance", 0.0) or 0.0)
-                if str(pin.attr("clock", "false")).lower() == "true":
+        for pin in cell.pins.values():
+            if pin.direction == "input":
+                entry["caps"][pin.name] = pin.capacitance / lib.units.capacitance
+                if pin.clock:
                     entry["clocks"].append(pin.name)
-            if direction != "output":
+        for pin in group.groups("pin"):
+            if pin.attr("direction") != "output":
                 continue
             for t in pin.groups("timing"):
-                tables = {}
-                for tab in t.groups():
-                    if tab.kind not in _DELAY_TABLES:
-                        continue
-                    variables, idx = templates.get(tab.name, ([], []))
-                    idx = [(_numbers(tab.complex_attrs(f"index_{i + 1}")[0])
-                            if tab.complex_attrs(f"index_{i + 1}") else idx[i])
-                           for i in range(len(variables))]
-                    vals = _numbers([v for row in tab.complex_attrs("values") for v in row])
-                    tables[tab.kind] = [variables, idx, vals]
+                tables = {tab.kind: liberty_table(tab, lib, lib.units.time,
+                                                  f"cell {cell.name!r} pin {pin.name!r}")
+                          for tab in t.groups() if tab.kind in _DELAY_TABLES}
                 for related in str(t.attr("related_pin", "")).split():
                     entry["arcs"].append([pin.name, related, t.attr("timing_sense", "non_unate"),
                                           t.attr("timing_type", "combinational"), tables])
         cells[cell.name] = entry
-    model = {"time_ns": scale, "cells": cells}
-    _write_atomic(memo, json.dumps(model))
-    return model
+    return {"time_ns": lib.units.time / 1e-9, "cells": cells}
 
 
-def _lookup(table: Sequence, slew: float, load: float) -> float:
-    """Multilinear interpolation (linear extrapolation at the edges) of an NLDM table."""
-    variables, idx, vals = table
-    coords = []
-    for var in variables:
-        coords.append(slew if var in _SLEW_VARS else load if var in _LOAD_VARS else 0.0)
-    if not variables:
-        return vals[0]
-    corners = [(0, 1.0)]
-    stride = 1
-    for axis in reversed(range(len(variables))):
-        points, x = idx[axis], coords[axis]
-        if len(points) == 1:
-            weights = [(0, 1.0)]
-        else:
-            i = min(max(bisect_right(points, x) - 1, 0), len(points) - 2)
-            t = (x - points[i]) / (points[i + 1] - points[i])
-            weights = [(i, 1.0 - t), (i + 1, t)]
-        corners = [(off + i * stride, w * wi) for off, w in corners for i, wi in weights]
-        stride *= len(points)
-    return sum(w * vals[off] for off, w in corners)
+def _lookup(table: Table, slew: float, load: float) -> float:
+    """NLDM table value at an input slew and output load (library units)."""
+    return table.lookup(**{v: slew if v in _SLEW_VARS else load if v in _LOAD_VARS else 0.0
+                           for v in table.variables})
 
 
 def _flat_cells(netlist: Mapping, top: str) -> dict[str, Mapping]:
@@ -778,13 +630,12 @@ def _sta(netlist: Mapping, top: str, model: Mapping, out_load: float) -> tuple[f
     return worst * scale, where
 
 
-def _sta_estimate(rundir: Path, top: str, copy: Path, path: Path,
+def _sta_estimate(rundir: Path, top: str, model: Mapping, path: Path,
                   nand2: LibCell) -> tuple[float | None, str]:
     try:
         netlist = json.loads((rundir / "netlist_flat.json").read_text())
     except (OSError, ValueError) as e:
         return None, f"no flattened netlist to time ({e})"
-    model = _timing_model(copy)
     used = {c["type"] for c in _flat_cells(netlist, top).values()}
     missing = sorted(t for t in used if t not in model["cells"])
     if missing:
@@ -894,9 +745,10 @@ class SynthResult:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def _analyse(rundir: Path, top: str, cells_lib: Mapping[str, LibCell], nand2: LibCell,
-             lib_label: str, lib_path: Path, lib_copy: Path) -> dict[str, object]:
+def _analyse(rundir: Path, top: str, facts: _LibFacts, lib_label: str,
+             lib_path: Path) -> dict[str, object]:
     """Turn the files of a finished run into the fields of :class:`SynthResult`."""
+    cells_lib, nand2 = facts.cells, facts.nand2
     try:
         stat_lib = json.loads((rundir / "stat_lib.json").read_text())
         stat_cmos = json.loads((rundir / "stat_cmos.json").read_text())
@@ -937,7 +789,7 @@ def _analyse(rundir: Path, top: str, cells_lib: Mapping[str, LibCell], nand2: Li
     for mod in per_module:
         per_module[mod]["transistors"] = local_tr.get(mod, 0)
     abc_delay, abc_note = _critical_path(rundir / "synth.log")
-    crit, note = _sta_estimate(rundir, top, lib_copy, lib_path, nand2)
+    crit, note = _sta_estimate(rundir, top, facts.timing, lib_path, nand2)
     if crit is None and abc_delay is not None:
         crit, note = abc_delay, abc_note
     return {
@@ -976,7 +828,7 @@ def _prepare_liberty(path: Path, work: Path) -> tuple[str, Path]:
     libdir = work / "liberty"
     copy = libdir / f"{digest[:20]}.lib"
     if not copy.exists():
-        text = _read_liberty(path, data)
+        text = _read_liberty(path)
         libdir.mkdir(parents=True, exist_ok=True)
         _write_atomic(copy, text)
     return digest, copy
@@ -1065,7 +917,6 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
 
     work = Path(cache_dir) if cache_dir is not None else outdir / ".work"
     lib_digest, lib_copy = _prepare_liberty(lib_path, work)
-    cells_lib, nand2 = _library_facts(lib_path, lib_copy)
     if timing is None:
         timing = not _is_yowasp(cmd)
     used_dont_use = list(dont_use) if dont_use and _supports_dont_use(cmd, work) else []
@@ -1083,6 +934,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     else:
         # run in a private sibling directory, then move it into place: concurrent runs of the
         # same design point never see each other's half-written files
+        facts = _library_facts(lib_path, lib_copy)  # the one parse of the library
         scratch = rundir.with_name(f"{rundir.name}.tmp{os.getpid()}")
         if scratch.exists():
             shutil.rmtree(scratch)
@@ -1092,7 +944,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         t0 = time.perf_counter()
         _run_yosys(cmd, scratch, what)
         seconds = time.perf_counter() - t0
-        data = _analyse(scratch, top, cells_lib, nand2, lib_label, lib_path, lib_copy)
+        data = _analyse(scratch, top, facts, lib_label, lib_path)
         data["seconds"] = round(seconds, 3)
         data["yosys"] = _yosys_identity(cmd)
         data["dont_use"] = used_dont_use
