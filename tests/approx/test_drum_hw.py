@@ -1,14 +1,13 @@
 # amaranth: UnusedElaboratable=no
 """Tests of hw.approx.DRUM (validation, Amaranth simulation, structure, Verilog conversion)."""
 
-import random
-import re
 from pathlib import Path
 
+import hwsim
 import pytest
 from amaranth.back import verilog
 from amaranth.hdl import signed, unsigned
-from amaranth.sim import Simulator
+from hwsim import all_pairs, exactly, random_pairs
 
 from hw.approx import DRUM
 
@@ -47,64 +46,8 @@ def drum_model(a, b, k, is_signed, sign_mode):
 # helpers
 
 
-def exactly(message):
-    return "^" + re.escape(message) + "$"
-
-
-def operand_range(width, is_signed):
-    if is_signed:
-        return range(-(1 << (width - 1)), 1 << (width - 1))
-    return range(1 << width)
-
-
-def all_pairs(width, is_signed):
-    values = operand_range(width, is_signed)
-    return [(a, b) for a in values for b in values]
-
-
-def random_pairs(width, is_signed, count, seed):
-    rng = random.Random(seed)
-    values = operand_range(width, is_signed)
-    corners = [values[0], values[-1], 0, 1, -1 if is_signed else 2, values[-1] - 1]
-    pairs = [(a, b) for a in corners for b in corners]
-    pairs += [(rng.choice(values), rng.choice(values)) for _ in range(count)]
-    return pairs
-
-
-def simulate(dut, pairs):
-    """Products of ``pairs``; pipelined designs get one pair per cycle (back to back)."""
-    latency = dut.latency
-    results = []
-
-    async def comb_bench(ctx):
-        for a, b in pairs:
-            ctx.set(dut.a, a)
-            ctx.set(dut.b, b)
-            results.append(ctx.get(dut.p))
-
-    async def sync_bench(ctx):
-        for i in range(len(pairs) + latency - 1):
-            if i < len(pairs):
-                ctx.set(dut.a, pairs[i][0])
-                ctx.set(dut.b, pairs[i][1])
-            await ctx.tick()
-            if i >= latency - 1:  # the pair applied before edge i - latency + 1
-                results.append(ctx.get(dut.p))
-
-    sim = Simulator(dut)
-    if latency:
-        sim.add_clock(1e-6)
-    sim.add_testbench(sync_bench if latency else comb_bench)
-    sim.run()
-    return results
-
-
 def check(dut, pairs):
-    got = simulate(dut, pairs)
-    assert len(got) == len(pairs)
-    for (a, b), value in zip(pairs, got, strict=True):
-        expected = drum_model(a, b, dut.k, dut.signed, dut.sign_mode)
-        assert value == expected, f"a={a} b={b}: got {value}, expected {expected}"
+    hwsim.check(dut, pairs, lambda a, b: drum_model(a, b, dut.k, dut.signed, dut.sign_mode))
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +190,7 @@ def test_model_against_authors_vectors():
             assert drum_model(a, b, k, is_signed, "ones") & mask == p, (prefix, a, b)
         dut = DRUM(width, k, signed=is_signed, sign_mode="ones")
         subset = pairs[:150] + pairs[-150:]
-        got = simulate(dut, subset)
+        got = hwsim.simulate(dut, subset)
         expected = [p_bits[i] for i in [*range(150), *range(len(pairs) - 150, len(pairs))]]
         assert [value & mask for value in got] == expected, prefix
 

@@ -1,92 +1,14 @@
 # amaranth: UnusedElaboratable=no
 """Tests of hw.approx.ExactMultiplier (validation, Amaranth simulation, Verilog conversion)."""
 
-import random
-import re
 
 import pytest
 from amaranth.back import verilog
 from amaranth.hdl import signed, unsigned
-from amaranth.sim import Simulator
+from hwsim import all_pairs, check, exactly, operand_range, random_pairs
 
 from hw.approx import ExactMultiplier
 from hw.approx.booth import BoothMultiplier
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-
-def exactly(message):
-    return "^" + re.escape(message) + "$"
-
-
-def operand_range(width, is_signed):
-    if is_signed:
-        return range(-(1 << (width - 1)), 1 << (width - 1))
-    return range(1 << width)
-
-
-def all_pairs(width, is_signed):
-    values = operand_range(width, is_signed)
-    return [(a, b) for a in values for b in values]
-
-
-def random_pairs(width, is_signed, count, seed):
-    rng = random.Random(seed)
-    values = operand_range(width, is_signed)
-    corners = [values[0], values[-1], 0, 1, values[0] + 1, values[-1] - 1]
-    pairs = [(a, b) for a in corners for b in corners]
-    pairs += [(rng.choice(values), rng.choice(values)) for _ in range(count)]
-    return pairs
-
-
-def simulate_comb(dut, pairs):
-    """Apply each operand pair to a latency-0 design and return the settled products."""
-    results = []
-
-    async def bench(ctx):
-        for a, b in pairs:
-            ctx.set(dut.a, a)
-            ctx.set(dut.b, b)
-            results.append(ctx.get(dut.p))
-
-    sim = Simulator(dut)
-    sim.add_testbench(bench)
-    sim.run()
-    return results
-
-
-def simulate_pipelined(dut, pairs):
-    """Apply one operand pair per cycle; return p sampled after edge i + latency - 1."""
-    latency = dut.latency
-    results = []
-
-    async def bench(ctx):
-        for i in range(len(pairs) + latency - 1):
-            if i < len(pairs):
-                ctx.set(dut.a, pairs[i][0])
-                ctx.set(dut.b, pairs[i][1])
-            await ctx.tick()
-            if i >= latency - 1:
-                results.append(ctx.get(dut.p))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
-    return results
-
-
-def check(dut, pairs, model):
-    if getattr(dut, "latency", 0) == 0:
-        got = simulate_comb(dut, pairs)
-    else:
-        got = simulate_pipelined(dut, pairs)
-    assert len(got) == len(pairs)
-    for (a, b), value in zip(pairs, got, strict=True):
-        expected = model(a, b)
-        assert value == expected, f"a={a} b={b}: got {value}, expected {expected}"
-
 
 # --------------------------------------------------------------------------------------------
 # validation
