@@ -30,7 +30,8 @@ import numpy as np
 
 from . import sim as _sim
 
-__all__ = ["Port", "HarnessResult", "VectorHarness", "to_bit_patterns", "from_bit_patterns"]
+__all__ = ["Port", "HarnessResult", "VectorHarness", "to_bit_patterns", "from_bit_patterns",
+           "vector_time"]
 
 TOP = "ef_harness"
 PERIOD_NS = 10  # clock period of the wrapper (the time base of timeouts and waveforms)
@@ -44,6 +45,37 @@ _VERILATOR_WAIVERS = (
     "-Wno-PINCONNECTEMPTY",
     "-Wno-DECLFILENAME",
 )
+
+
+def _vcd_runner(sim: str):
+    """A cocotb runner whose simulation honours the wrapper's ``$dumpfile``/``$dumpvars``.
+
+    cocotb's Icarus runner passes ``-none`` to vvp when it records no waveform of its own,
+    which suppresses every dump; this one passes ``-vcd`` instead. (It overrides the runner's
+    ``_test_command``, a private method of cocotb 2.x, pinned below 3 in pyproject.toml.)
+    Verilator dumps as soon as the model is built with ``--trace``.
+    """
+    from cocotb_tools.runner import get_runner
+
+    runner = get_runner(sim)
+    if sim != "icarus":
+        return runner
+
+    class _VcdIcarus(type(runner)):
+        def _test_command(self):
+            return [["-vcd" if arg == "-none" else arg for arg in cmd]
+                    for cmd in super()._test_command()]
+
+    return _VcdIcarus()
+
+
+def vector_time(row: int) -> float:
+    """Time in ns at which input row ``row >= 1`` reaches the DUTs (row 0 is there from t = 0).
+
+    Reset falls at ``2 * PERIOD_NS``; row ``i`` enters on the ``i``-th rising clock edge after
+    that, at ``2.5 * PERIOD_NS + (i - 1) * PERIOD_NS``.
+    """
+    return 2.5 * PERIOD_NS + (row - 1) * PERIOD_NS
 
 
 @dataclass(frozen=True)
@@ -158,6 +190,9 @@ class VectorHarness:
     lanes : int, optional
         DUT instances side by side, each fed its own vector every clock (1 to 64). More lanes
         amortise the per-clock cost of the simulator over more vectors.
+    activity : bool, optional
+        Build with value-change dumping, so that :meth:`run` can record a VCD of the first DUT
+        instance (``dut0``) for switching-activity analysis.
 
     Raises
     ------
@@ -170,7 +205,7 @@ class VectorHarness:
     def __init__(self, *, top: str, sources: Sequence[Path], inputs: Sequence[Port],
                  outputs: Sequence[Port], latency: int, clocked: bool, depth: int,
                  build_dir: Path, sim: str | None = None, waves: bool = False,
-                 lanes: int = 1):
+                 lanes: int = 1, activity: bool = False):
         if not isinstance(latency, int) or not 0 <= latency <= 64:
             raise ValueError(f"Latency must be an integer between 0 and 64, not {latency!r}")
         if latency > 0 and not clocked:
@@ -191,7 +226,9 @@ class VectorHarness:
         self.lanes = lanes
         self.sim = _sim.prepare(sim)
         self.waves = waves or os.environ.get("WAVES", "") not in ("", "0")
-        self.build_dir = Path(build_dir).resolve() / (self.sim + ("-waves" if self.waves else ""))
+        self.activity = bool(activity)
+        suffix = ("-waves" if self.waves else "") + ("-vcd" if self.activity else "")
+        self.build_dir = Path(build_dir).resolve() / (self.sim + suffix)
 
     # -- wrapper -----------------------------------------------------------------------------
 
@@ -226,6 +263,15 @@ class VectorHarness:
             "    reg [31:0] count;",
             "    reg [8*1024-1:0] path;",
         ]
+        if self.activity:
+            lines += [
+                "    // switching activity of the first DUT instance, when +dump=<file> is given",
+                "    reg [8*1024-1:0] dump_path;",
+                '    initial if ($value$plusargs("dump=%s", dump_path)) begin',
+                "        $dumpfile(dump_path);",
+                "        $dumpvars(0, dut0);",
+                "    end",
+            ]
         for kind, group in (("in", self.inputs), ("exp", self.outputs)):
             lines += [f"    reg [{N * p.width - 1}:0] {kind}_{p.name} [0:ROWS-1];" for p in group]
         lines += ["    initial begin",
@@ -322,6 +368,10 @@ class VectorHarness:
                     "--x-initial", "fast"]
             if self.waves:
                 args += ["--trace-fst"]
+            if self.activity:
+                # gate-level netlists name most nets _NNN_, which Verilator leaves out of traces
+                # unless told otherwise
+                args += ["--trace-underscore"]
             return args
         return []
 
@@ -351,7 +401,10 @@ class VectorHarness:
                     build_dir=self.build_dir,
                     build_args=self._build_args(),
                     always=True,
-                    waves=self.waves,
+                    # Verilator: a traced build (VM_TRACE) also makes cocotb's main() call
+                    # traceEverOn(), which the wrapper's $dumpvars needs; cocotb opens its own
+                    # trace only when run with waves
+                    waves=self.waves or (self.activity and self.sim == "verilator"),
                     timescale=("1ns", "1ps"),
                     log_file=self.build_dir / "build.log",
                 )
@@ -366,11 +419,17 @@ class VectorHarness:
     # -- run ---------------------------------------------------------------------------------
 
     def run(self, stimulus: Mapping[str, object], expected: Mapping[str, object], *,
-            tag: str = "vectors") -> HarnessResult:
+            tag: str = "vectors", dump: Path | None = None) -> HarnessResult:
         """Check ``expected`` outputs for ``stimulus`` inputs (arrays of values by port name).
+
+        ``dump`` (only for a harness built with ``activity=True``) names a VCD file that
+        receives every net of ``dut0``. Vector ``i`` (``i >= 1``) reaches the DUT inputs at
+        :func:`vector_time` ``(i)``; vector 0 is applied from the start, through reset.
 
         Returns the counts; raises ``RuntimeError`` if the simulation did not complete.
         """
+        if dump is not None and not self.activity:
+            raise ValueError("dump needs a harness built with activity=True")
         from cocotb_tools.runner import get_runner
 
         names_in = {p.name for p in self.inputs}
@@ -390,6 +449,9 @@ class VectorHarness:
         run_dir = self.build_dir / tag
         run_dir.mkdir(exist_ok=True)
         plusargs = [f"+count={count}"]
+        if dump is not None:
+            Path(dump).parent.mkdir(parents=True, exist_ok=True)
+            plusargs.append(f"+dump={Path(dump).resolve()}")
         for kind, ports, data in (("in", self.inputs, stimulus), ("exp", self.outputs, expected)):
             for p in ports:
                 f = run_dir / f"{kind}_{p.name}.hex"
@@ -403,7 +465,7 @@ class VectorHarness:
             "EF_TIMEOUT_NS": str(timeout_ns),
             "EF_OUTPUTS": json.dumps([[p.name, p.width, p.signed] for p in self.outputs]),
         }
-        runner = get_runner(self.sim)
+        runner = _vcd_runner(self.sim) if dump is not None else get_runner(self.sim)
         t0 = time.perf_counter()
         try:
             runner.test(
