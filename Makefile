@@ -48,9 +48,11 @@ test-rtl: $(STAMP)
 regress: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m slow
 
-## report: the main job: build/report/ (Verilog, error metrics, ...)
+## report: the main job: build/report/ (area, energy, error metrics, savings, Pareto plot;
+## with the full sky130 library beside the project, also the compact-versus-full deviation)
+FULL_LIB := ../shared/pdk/sky130_fd_sc_hd/sky130hd_tt.lib.gz
 report: $(STAMP)
-	$(BIN)/edgeforge report -o build/report
+	$(BIN)/edgeforge report -o build/report $(if $(wildcard $(FULL_LIB)),--compare-liberty $(FULL_LIB))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,24 +1,41 @@
-"""``make report``: the multiplier family's Verilog and error metrics in build/report/.
+"""``make report``: area, energy and error of the multiplier family in build/report/.
 
-Writes ``verilog/`` (the default design set with sidecars), ``errors.json`` (one record per
-design point), ``index.md`` and ``index.html`` (the same table). Error metrics are exhaustive for
-every width up to 16 (2^32 operand pairs at 16 bits; ``samples`` makes widths above 8 sampled);
-results are cached in ``build/cache/errors`` by golden model and evaluation mode, so reruns are
-fast.
+For every design point (by default :data:`gen.designs.DEFAULT_SET`, the 8- and 16-bit exact,
+DRUM and ROUP multipliers) the report gathers
+
+* the Verilog (``verilog/``, with sidecars) and the error metrics of the golden model
+  (exhaustive up to 16 bits unless ``samples`` is given; cached in ``build/cache/errors``);
+* area (um^2 and gate equivalents) and energy per operation from synthesis and gate-level
+  simulation (:func:`gen.energy.energy`, cached by content in ``build/cache``), optionally with
+  a second liberty file to measure how far the compact embedded library is from the full one;
+* savings against the exact array multiplier of the same width and signedness (and against the
+  Booth one when it is in the set), a Pareto plot of energy versus MRED, and the DRUM paper's
+  reported power savings beside ours.
+
+It writes ``index.html`` and ``index.md`` (the same content), ``report.json`` (every number),
+``errors.json`` (the error records, as before), ``pareto.png`` and ``verilog/``. The energy runs
+of different design points go to worker processes; one point is never run twice at once (the
+synthesis of a point writes to ``build/synth/<module>/`` whatever the library).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
+import os
 import sys
 import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .designs import DEFAULT_SET, Instance, instantiate
 from .verilog import emit
 
-__all__ = ["build_report", "error_record"]
+__all__ = ["build_report", "error_record", "pareto_front", "ReportError", "DRUM_PAPER",
+           "LIMITS", "DEVIATION_LIMIT_PCT"]
 
 CACHE = Path("build") / "cache" / "errors"
 COLUMNS = (
@@ -37,16 +54,62 @@ COLUMNS = (
     ("wce_pct", "WCE % (Evo)", "{:.4f}"),
 )
 
+#: What the DRUM paper reports (abstract of Hashemi, Bahar, Reda, ICCAD 2015).
+DRUM_PAPER = {
+    "citation": "S. Hashemi, R. I. Bahar, S. Reda, \"DRUM: A Dynamic Range Unbiased Multiplier "
+                "for Approximate Applications\", ICCAD 2015",
+    "width": 16,
+    "k": [8, 7, 6, 5, 4],
+    "power_saving_pct": [54.0, 80.0],
+    "text": "54-80 % power savings",
+}
+
+#: Limits of every energy number in the report.
+LIMITS = (
+    "zero-delay gate-level simulation: no glitch power (real circuits, above all the deep "
+    "array multipliers, toggle more)",
+    "no parasitic extraction: net capacitance is the pins plus the library's default wire-load "
+    "model",
+    "one input slew for every pin (the internal-power tables are read at one slew)",
+    "the energy includes charging the block's own input pins (OpenSTA's report_power leaves "
+    "that to the driving cell outside the block)",
+    "leakage is counted over the harness clock period (one operation per {period:g} ns clock)",
+    "one typical corner (the library's nominal voltage and temperature) and one workload",
+)
+
+#: Compact-versus-full deviations beyond this (in %) are called out in the report.
+DEVIATION_LIMIT_PCT = 15.0
+
+
+class ReportError(RuntimeError):
+    """A design point failed (synthesis, gate-level simulation or energy); names the point."""
+
 
 def _progress(enabled: bool, text: str) -> None:
     if enabled:
         print(text, file=sys.stderr, flush=True)
 
 
+# --------------------------------------------------------------------------------------------
+# Error metrics
+
+
 def error_record(inst: Instance, samples: int | None = None) -> dict:
     """Error metrics of ``inst``'s golden model.
 
-    Exhaustive up to 8 bits always, up to 16 bits unless ``samples`` is given; sampled beyond.
+    Parameters
+    ----------
+    inst
+        The design point.
+    samples
+        Random operand pairs for widths above 8 (default: exhaustive up to 16 bits, 1,000,000
+        pairs beyond).
+
+    Returns
+    -------
+    dict
+        :meth:`sim_models.approx.ErrorMetrics.to_dict`; cached in ``build/cache/errors`` by
+        golden model and evaluation mode.
     """
     from sim_models.approx import characterise
 
@@ -62,7 +125,9 @@ def error_record(inst: Instance, samples: int | None = None) -> dict:
                      samples=None if exhaustive else (samples or 1_000_000), seed=1)
     record = m.to_dict()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1))
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(path)
     return record
 
 
@@ -73,49 +138,814 @@ def _mode_text(r: dict) -> str:
     return s + (", exhaustive" if r["exhaustive"] else f", {r['samples']} samples seed {r['seed']}")
 
 
-def build_report(outdir: Path, *, samples: int | None = None, progress: bool = True) -> Path:
-    """Write the report into ``outdir``; return the path of ``index.html``."""
-    t_start = time.perf_counter()
-    insts = [instantiate(name, params) for name, params in DEFAULT_SET]
-    outdir = Path(outdir)
+# --------------------------------------------------------------------------------------------
+# Pareto front
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of the non-dominated points when both coordinates are to be minimised.
+
+    Parameters
+    ----------
+    points
+        ``(x, y)`` pairs, e.g. (MRED %, energy per operation).
+
+    Returns
+    -------
+    list of int
+        Indices of the points that no other point dominates, sorted by ascending ``x`` (then
+        ``y``). A point dominates another when it is no worse in both coordinates and better in
+        at least one; equal points do not dominate each other, so both are kept.
+    """
+    def dominates(q: tuple[float, float], p: tuple[float, float]) -> bool:
+        return q[0] <= p[0] and q[1] <= p[1] and (q[0] < p[0] or q[1] < p[1])
+
+    front = [i for i, p in enumerate(points)
+             if not any(dominates(q, p) for j, q in enumerate(points) if j != i)]
+    return sorted(front, key=lambda i: (points[i][0], points[i][1], i))
+
+
+# --------------------------------------------------------------------------------------------
+# Energy jobs (run in worker processes)
+
+
+def _worker_init(cwd: str) -> None:
+    # the caches and build directories are relative to the caller's working directory
+    os.chdir(cwd)
+
+
+def _energy_job(name: str, params: dict, liberty: str | None, workload: str, ops: int,
+                seed: int) -> dict:
+    """Area and energy of one design point with one library (runs in a worker process)."""
+    from . import energy as en
+    from . import synth
+
+    t0 = time.perf_counter()
+    inst = instantiate(name, params)
+    r = en.energy(inst, liberty=liberty, workload=workload, ops=ops, seed=seed)
+    s = synth.synthesize(inst, liberty=liberty)  # cached: the cell counts and the GE reference
+    if not (r.energy_per_op_fj > 0 and math.isfinite(r.energy_per_op_fj)):
+        raise en.EnergyError(f"energy of {inst.module} came out as {r.energy_per_op_fj} fJ")
+    if not s.area_um2 > 0:
+        raise synth.SynthesisError(f"area of {inst.module} came out as {s.area_um2} um^2")
+    return {
+        "liberty": s.liberty,  # the label of this run (a cached energy keeps its first label)
+        "liberty_path": str(synth.resolve_liberty(liberty)),
+        "area_um2": s.area_um2, "area_ge": s.area_ge, "nand2_cell": s.nand2_cell,
+        "nand2_area_um2": s.nand2_area_um2, "cells": s.num_cells, "cell_counts": s.cells,
+        "sequential_area_um2": s.sequential_area_um2, "transistors": s.transistors,
+        "logic_depth": s.logic_depth, "critical_path_ns": s.critical_path_ns,
+        "energy_per_op_fj": r.energy_per_op_fj, "switching_fj": r.switching_fj,
+        "internal_fj": r.internal_fj, "leakage_fj": r.leakage_fj,
+        "input_switching_fj": r.input_switching_fj, "groups": r.groups,
+        "toggles_per_op": r.toggles_per_op, "unannotated_nets": r.unannotated_nets,
+        "ops": r.ops, "seed": r.seed, "workload": r.workload, "workload_text": r.workload_text,
+        "sim": r.sim, "voltage_v": r.voltage_v, "period_ns": r.period_ns,
+        "slew_ns": r.slew_ns, "wire_load": r.wire_load, "cached": r.cached,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+@dataclass
+class _Job:
+    index: int  # design point
+    lib: int  # 0: the report's library, 1: the comparison library
+    cost: float  # rough relative run time, for the ETA
+
+
+@dataclass
+class _Steps:
+    """Step counter and ETA of the progress display."""
+
+    total: int
+    enabled: bool
+    done: int = 0
+    t0: float = field(default_factory=time.perf_counter)
+
+    def line(self, module: str, what: str, seconds: float, eta: float | None,
+             guess: bool = False) -> None:
+        self.done += 1
+        eta_text = "" if eta is None else f"  ETA {_duration(eta)}"
+        if guess and eta is not None:
+            eta_text = f"  ETA ~{_duration(eta)} if uncached"
+        _progress(self.enabled, f"[{self.done:{len(str(self.total))}d}/{self.total}] "
+                                f"{module:<22} {what}  {seconds:5.1f} s{eta_text}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _job_cost(inst: Instance, lib: int) -> float:
+    # measured on the 2-core machine: a 16-bit point costs about 2-3 times an 8-bit one, and
+    # the full library (a 2 MB parse and a larger mapping problem) about 1.5 times the compact
+    w = inst.params["width"]
+    return (w / 8) ** 1.4 * (1.5 if lib else 1.0)
+
+
+def _prior_seconds(cost: float, ops: int) -> float:
+    """Guess of an uncached job's run time, used for the ETA before any job has finished."""
+    return cost * (3.0 + 5.0 * ops / 4000)
+
+
+def _run_energy(insts: Sequence[Instance], libs: Sequence[str | None], *, workload: str,
+                ops: int, seed: int, workers: int, steps: _Steps,
+                lib_names: Sequence[str]) -> list[list[dict]]:
+    """Energy of every point with every library; ``out[lib][point]``.
+
+    Jobs run longest first on ``workers`` processes; two jobs of the same point never run at
+    the same time.
+    """
+    jobs = [_Job(i, li, _job_cost(inst, li)) for li in range(len(libs))
+            for i, inst in enumerate(insts)]
+    jobs.sort(key=lambda j: (-j.cost, j.lib, j.index))
+    out: list[list[dict | None]] = [[None] * len(insts) for _ in libs]
+    remaining_cost = sum(j.cost for j in jobs)
+    done_cost = done_seconds = 0.0
+    pending = list(jobs)
+    running: dict[Future, tuple[_Job, float]] = {}
+
+    def submit_ready(pool) -> None:
+        busy = {j.index for j, _ in running.values()}
+        while pending and len(running) < workers:
+            job = next((j for j in pending if j.index not in busy), None)
+            if job is None:
+                return
+            pending.remove(job)
+            busy.add(job.index)
+            inst = insts[job.index]
+            fut = pool.submit(_energy_job, inst.design.name, dict(inst.params), libs[job.lib],
+                              workload, ops, seed)
+            running[fut] = (job, time.perf_counter())
+
+    def fail(job: _Job, exc: BaseException) -> ReportError:
+        return ReportError(f"design point {insts[job.index].module} (liberty "
+                           f"{lib_names[job.lib]}) failed: {type(exc).__name__}: {exc}")
+
+    if workers <= 1:
+        for job in pending:
+            inst = insts[job.index]
+            t0 = time.perf_counter()
+            try:
+                res = _energy_job(inst.design.name, dict(inst.params), libs[job.lib], workload,
+                                  ops, seed)
+            except Exception as e:  # any failure aborts the report, named
+                raise fail(job, e) from e
+            out[job.lib][job.index] = res
+            seconds = time.perf_counter() - t0
+            done_cost += job.cost
+            done_seconds += seconds
+            remaining_cost -= job.cost
+            _energy_line(steps, inst, res, lib_names[job.lib], seconds,
+                         remaining_cost * done_seconds / done_cost)
+        return out  # type: ignore[return-value]
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+                             initializer=_worker_init, initargs=(os.getcwd(),)) as pool:
+        try:
+            submit_ready(pool)
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    job, t0 = running.pop(fut)
+                    try:
+                        res = fut.result()
+                    except Exception as e:  # any failure aborts, named
+                        pending.clear()
+                        for other in running:
+                            other.cancel()
+                        raise fail(job, e) from e
+                    out[job.lib][job.index] = res
+                    seconds = time.perf_counter() - t0
+                    done_cost += job.cost
+                    done_seconds += seconds
+                    remaining_cost -= job.cost
+                    # run time per cost unit of the finished jobs, spread over the workers
+                    eta = remaining_cost * done_seconds / done_cost / workers
+                    _energy_line(steps, insts[job.index], res, lib_names[job.lib], seconds,
+                                 eta)
+                submit_ready(pool)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return out  # type: ignore[return-value]
+
+
+def _mp_context():
+    import multiprocessing
+
+    # spawn: workers start clean (no forked threads or locks of the caller, e.g. a test runner)
+    return multiprocessing.get_context("spawn")
+
+
+def _energy_line(steps: _Steps, inst: Instance, res: dict, lib_name: str, seconds: float,
+                 eta: float) -> None:
+    how = "cached" if res["cached"] else "run   "
+    steps.line(inst.module, f"energy [{lib_name}] {res['energy_per_op_fj']:9.1f} fJ/op "
+                            f"{res['area_um2']:9.1f} um^2 {how}", seconds, eta)
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+
+
+def _label(inst: Instance) -> str:
+    p = inst.params
+    name = inst.design.name
+    if name == "exact":
+        return f"{p['arch']} {'s' if p['signed'] else 'u'}{p['width']}"
+    if name == "drum":
+        return f"k={p['k']}" + (" s" if p["signed"] else "")
+    if name == "roup":
+        return f"p{p['p']}r{p['r']}" + ("" if p["signed"] else " u")
+    return inst.module
+
+
+def _ref_key(inst: Instance, arch: str) -> tuple:
+    return ("exact", inst.params["width"], bool(inst.params["signed"]), arch,
+            inst.params.get("latency", 0))
+
+
+def _is_exact(inst: Instance, arch: str) -> bool:
+    return inst.design.name == "exact" and inst.params["arch"] == arch
+
+
+def _saving(value: float, ref: float) -> float:
+    return round(100.0 * (1.0 - value / ref), 4)
+
+
+def _deviation(default: float, full: float) -> float:
+    return round(100.0 * (default - full) / full, 4)
+
+
+_ENERGY_KEYS = ("liberty", "liberty_path", "area_um2", "area_ge", "nand2_cell", "nand2_area_um2",
+                "cells", "cell_counts", "sequential_area_um2", "transistors", "logic_depth",
+                "critical_path_ns", "energy_per_op_fj", "switching_fj", "internal_fj",
+                "leakage_fj", "input_switching_fj", "groups", "toggles_per_op",
+                "unannotated_nets")
+
+
+def _records(insts: Sequence[Instance], errors: Sequence[dict],
+             energies: Sequence[Sequence[dict]]) -> list[dict]:
+    by_key = {}
+    for i, inst in enumerate(insts):
+        if inst.design.name == "exact":
+            by_key[_ref_key(inst, inst.params["arch"])] = i
     records = []
-    n = len(insts)
-    for i, inst in enumerate(insts, 1):
+    for i, inst in enumerate(insts):
+        e = energies[0][i]
+        rec = {"module": inst.module, "design": inst.design.name, "params": dict(inst.params),
+               "label": _label(inst), "width": inst.params["width"],
+               "signed": bool(inst.params["signed"]),
+               "arch": inst.params.get("arch"), "errors": errors[i],
+               **{k: e[k] for k in _ENERGY_KEYS}, "energy_cached": e["cached"],
+               "energy_seconds": e["seconds"]}
+        for arch, suffix in (("array", ""), ("booth", "_vs_booth")):
+            j = by_key.get(_ref_key(inst, arch))
+            ref = energies[0][j] if j is not None else None
+            rec["reference" if arch == "array" else "booth_reference"] = (
+                insts[j].module if j is not None else None)
+            rec[f"area_saving{suffix}_pct"] = (
+                _saving(e["area_um2"], ref["area_um2"]) if ref else None)
+            rec[f"energy_saving{suffix}_pct"] = (
+                _saving(e["energy_per_op_fj"], ref["energy_per_op_fj"]) if ref else None)
+        if len(energies) > 1:
+            c = energies[1][i]
+            rec["compare"] = {k: c[k] for k in _ENERGY_KEYS}
+            rec["compare"]["energy_cached"] = c["cached"]
+            rec["compare"]["area_deviation_pct"] = _deviation(e["area_um2"], c["area_um2"])
+            rec["compare"]["energy_deviation_pct"] = _deviation(e["energy_per_op_fj"],
+                                                                c["energy_per_op_fj"])
+        else:
+            rec["compare"] = None
+        records.append(rec)
+    return records
+
+
+def _deviation_summary(records: Sequence[dict], default_cells: Iterable[str],
+                       limit: float = DEVIATION_LIMIT_PCT) -> dict:
+    """Max and mean deviation of the report's library from the comparison library."""
+    area = [r["compare"]["area_deviation_pct"] for r in records]
+    energy = [r["compare"]["energy_deviation_pct"] for r in records]
+    default_cells = set(default_cells)
+    beyond = []
+    for r in records:
+        c = r["compare"]
+        over = {q: c[f"{q}_deviation_pct"] for q in ("area", "energy")
+                if abs(c[f"{q}_deviation_pct"]) > limit}
+        if not over:
+            continue
+        missing = sorted(set(c["cell_counts"]) - default_cells)
+        beyond.append({"module": r["module"], **{f"{q}_deviation_pct": v for q, v in
+                                                 over.items()},
+                       "cells_default": r["cells"], "cells_compare": c["cells"],
+                       "compare_cells_missing_from_default": missing})
+
+    def worst(values: list[float]) -> dict:
+        i = max(range(len(values)), key=lambda k: abs(values[k]))
+        return {"pct": values[i], "module": records[i]["module"]}
+
+    return {
+        "formula": "100 * (default - compare) / compare",
+        "limit_pct": limit,
+        "area_max_abs": worst(area), "energy_max_abs": worst(energy),
+        "area_mean_abs_pct": round(sum(map(abs, area)) / len(area), 4),
+        "energy_mean_abs_pct": round(sum(map(abs, energy)) / len(energy), 4),
+        "area_mean_pct": round(sum(area) / len(area), 4),
+        "energy_mean_pct": round(sum(energy) / len(energy), 4),
+        "all_within_limit": not beyond,
+        "beyond_limit": beyond,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Pareto plot
+
+
+def _symlog_threshold(values: Iterable[float]) -> float:
+    nonzero = [v for v in values if v > 0]
+    return 10.0 ** math.floor(math.log10(min(nonzero))) if nonzero else 1.0
+
+
+def _plot(records: Sequence[dict], path: Path, *, liberty: str, ops: int, seed: int,
+          workload: str) -> dict:
+    """Write the Pareto plot; return the front (modules per width) and the axis threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    widths = sorted({r["width"] for r in records})
+    linthresh = _symlog_threshold(r["errors"]["mred_pct"] for r in records)
+    from matplotlib.lines import Line2D
+
+    style = {"exact": ("s", "black", "exact (MRED 0)"), "drum": ("o", "tab:blue", "DRUM"),
+             "roup": ("^", "tab:orange", "ROUP")}
+    fig, axes = plt.subplots(1, len(widths), figsize=(6.4 * len(widths), 5.2), squeeze=False)
+    fronts = {}
+    for ax, w in zip(axes[0], widths, strict=True):
+        pts = [r for r in records if r["width"] == w]
+        xy = [(r["errors"]["mred_pct"], r["energy_per_op_fj"]) for r in pts]
+        handles = []
+        for family, (marker, color, name) in style.items():
+            sel = [r for r in pts if r["design"] == family]
+            if not sel:
+                continue
+            ax.scatter([r["errors"]["mred_pct"] for r in sel],
+                       [r["energy_per_op_fj"] for r in sel], marker=marker, s=42, zorder=3,
+                       facecolors=[color if r["signed"] else "white" for r in sel],
+                       edgecolors=color)
+            handles.append(Line2D([], [], ls="none", marker=marker, color=color, label=name))
+        span = (max(y for _, y in xy) - min(y for _, y in xy)) or 1.0
+        placed: list[tuple[float, float, int]] = []
+        for r, (x, y) in sorted(zip(pts, xy, strict=True), key=lambda t: t[1]):
+            # labels of close points with the same x would overlap: shift them to the right
+            near = [py for px, py, _ in placed if px == x and 0 <= y - py < 0.05 * span]
+            shift = (max(n for px, py, n in placed if px == x and py in near) + 1) if near else 0
+            ax.annotate(r["label"], (x, y), textcoords="offset points",
+                        xytext=(4 + 48 * shift, 4), fontsize=7)
+            placed.append((x, y, shift))
+        front = pareto_front(xy)
+        fronts[str(w)] = [pts[i]["module"] for i in front]
+        (step,) = ax.step([xy[i][0] for i in front], [xy[i][1] for i in front], where="post",
+                          color="tab:green", lw=1.4, zorder=2, label="Pareto front")
+        handles.append(step)
+        ax.set_xscale("symlog", linthresh=linthresh, linscale=0.6)
+        right = max(max(x for x, _ in xy), linthresh) * 2.0
+        ticks = [0.0] + [linthresh * 10 ** e for e in range(0, 12)
+                         if linthresh * 10 ** e <= right]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xlim(-0.15 * linthresh, right)
+        ax.set_xlabel(f"MRED % (symlog axis, linear below {linthresh:g} %; exact points at 0)")
+        ax.set_ylabel("energy per operation (fJ)")
+        ax.set_title(f"{w}-bit multipliers")
+        ax.grid(True, which="major", lw=0.3, alpha=0.6)
+        ax.legend(handles=handles, fontsize=7, loc="upper right")
+    fig.suptitle(f"Energy per operation versus MRED: {workload} operands, {ops} operations, "
+                 f"seed {seed}; liberty {liberty}\nfilled markers: signed operands, hollow: "
+                 "unsigned; step line: Pareto front (lower is better on both axes)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, metadata={"Software": None})
+    plt.close(fig)
+    return {"fronts": fronts, "symlog_linthresh_pct": linthresh}
+
+
+# --------------------------------------------------------------------------------------------
+# Documents: one list of blocks rendered as Markdown and as HTML
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _render_md(blocks: Sequence[tuple]) -> str:
+    out: list[str] = []
+    for kind, *args in blocks:
+        if kind in ("h1", "h2"):
+            out += [("# " if kind == "h1" else "## ") + args[0], ""]
+        elif kind == "p":
+            out += [args[0], ""]
+        elif kind == "ul":
+            out += [f"- {x}" for x in args[0]] + [""]
+        elif kind == "table":
+            header, rows = args
+            out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
+            out.append("|" + "---|" * len(header))
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+            out.append("")
+        elif kind == "img":
+            src, alt = args
+            out += [f"![{alt}]({src})", "", f"Plot file: [{src}]({src})", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _render_html(blocks: Sequence[tuple], title: str) -> str:
+    esc = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1400px}table{border-collapse:collapse;"
+        "margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px;text-align:right}"
+        "td:first-child{text-align:left}img{max-width:100%}</style></head><body>",
+    ]
+    for kind, *args in blocks:
+        if kind in ("h1", "h2"):
+            parts.append(f"<{kind}>{esc(args[0])}</{kind}>")
+        elif kind == "p":
+            parts.append(f"<p>{esc(args[0])}</p>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{esc(x)}</li>" for x in args[0]) + "</ul>")
+        elif kind == "table":
+            header, rows = args
+            parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header)
+                         + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
+                      for row in rows]
+            parts.append("</table>")
+        elif kind == "img":
+            src, alt = args
+            parts.append(f'<p><a href="{esc(src)}"><img src="{esc(src)}" alt="{esc(alt)}">'
+                         "</a></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _f(value: float | None, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _drum_paper_section(records: Sequence[dict]) -> tuple[list[tuple], dict]:
+    lo, hi = DRUM_PAPER["power_saving_pct"]
+    rows = sorted((r for r in records if r["design"] == "drum" and r["width"] == 16
+                   and not r["signed"] and r["energy_saving_pct"] is not None),
+                  key=lambda r: -r["params"]["k"])
+    if not rows:
+        text = ("No 16-bit unsigned DRUM point with its exact unsigned array reference in this "
+                "run: nothing to compare with the paper's figure "
+                f"({DRUM_PAPER['text']}, {DRUM_PAPER['citation']}).")
+        return [("h2", "DRUM savings versus the paper"), ("p", text)], {"compared": False}
+    ks = [r["params"]["k"] for r in rows]
+    es = [r["energy_saving_pct"] for r in rows]
+    inside = [k for k, s in zip(ks, es, strict=True) if lo <= s <= hi]
+    below = [k for k, s in zip(ks, es, strict=True) if s < lo]
+    above = [k for k, s in zip(ks, es, strict=True) if s > hi]
+    monotone = all(a <= b for a, b in zip(es, es[1:], strict=False))
+    if len(inside) == len(ks):
+        verdict = f"Every measured point (k = {_klist(ks)}) falls inside the paper's range."
+    else:
+        bits = []
+        if inside:
+            bits.append(f"inside for k = {_klist(inside)}")
+        if below:
+            bits.append(f"below {lo:g} % for k = {_klist(below)}")
+        if above:
+            bits.append(f"above {hi:g} % for k = {_klist(above)}")
+        verdict = ("Our energy savings are not all inside the paper's range: "
+                   + "; ".join(bits) + ".")
+    trend = ("The trend matches: the saving grows as k falls" if monotone else
+             "The trend differs: the saving does not grow steadily as k falls")
+    trend += f" (ours {min(es):.1f} % to {max(es):.1f} % over k = {max(ks)} down to {min(ks)})."
+    sd = {r["params"]["k"]: r["errors"]["sd_re_pct"] for r in rows}
+    if 8 in sd and 5 in sd:
+        trend += (f" Note: our sd(RE) is {sd[8]:.2f} % at k = 8 and {sd[5]:.2f} % at k = 5, the "
+                  "ends of the abstract's 0.45-3.61 %, so its 54-80 % may span k = 8 to 5 "
+                  "rather than 8 to 4.")
+    table = ("table", ["design point", "k", "MRED %", "sd(RE) %", "energy saving %",
+                       "area saving %", f"inside {lo:g}-{hi:g} %"],
+             [[r["module"], str(r["params"]["k"]), f"{r['errors']['mred_pct']:.3f}",
+               f"{r['errors']['sd_re_pct']:.3f}", f"{r['energy_saving_pct']:.1f}",
+               f"{r['area_saving_pct']:.1f}",
+               "yes" if lo <= r["energy_saving_pct"] <= hi else "no"] for r in rows])
+    blocks = [
+        ("h2", "DRUM savings versus the paper"),
+        ("p", f"The paper ({DRUM_PAPER['citation']}) reports {lo:g}-{hi:g} % power savings for "
+              "its 16-bit DRUM against an exact 16-bit multiplier, k from 8 down to 4, in a "
+              "different technology and flow (its abstract gives the range together with "
+              "error standard deviations of 0.45-3.61 %). Compare the trend, not the digits. "
+              f"Ours: energy per operation and area of drum_u16_k* against {rows[0]['reference']}"
+              " (same uniform workload)."),
+        table,
+        ("p", f"{verdict} {trend}"),
+    ]
+    summary = {"compared": True, "k": ks, "energy_saving_pct": es,
+               "area_saving_pct": [r["area_saving_pct"] for r in rows],
+               "inside_k": inside, "below_k": below, "above_k": above,
+               "monotone_in_k": monotone, "verdict": f"{verdict} {trend}"}
+    return blocks, summary
+
+
+def _klist(ks: Sequence[int]) -> str:
+    return ", ".join(str(k) for k in ks)
+
+
+def _deviation_text(dev: dict, default_name: str, compare_name: str) -> str:
+    lim = dev["limit_pct"]
+    head = (f"Deviation = 100 * ({default_name} - {compare_name}) / {compare_name}. "
+            f"Max |deviation|: area {dev['area_max_abs']['pct']:+.1f} % "
+            f"({dev['area_max_abs']['module']}), energy {dev['energy_max_abs']['pct']:+.1f} % "
+            f"({dev['energy_max_abs']['module']}); mean |deviation|: area "
+            f"{dev['area_mean_abs_pct']:.1f} %, energy {dev['energy_mean_abs_pct']:.1f} % "
+            f"(signed means {dev['area_mean_pct']:+.1f} % and {dev['energy_mean_pct']:+.1f} %).")
+    if dev["all_within_limit"]:
+        return head + f" Every point is within {lim:g} % in both area and energy."
+    parts = []
+    for b in dev["beyond_limit"]:
+        what = ", ".join(f"{q} {b[f'{q}_deviation_pct']:+.1f} %" for q in ("area", "energy")
+                         if f"{q}_deviation_pct" in b)
+        if b["compare_cells_missing_from_default"]:
+            why = ("the full-library mapping uses cells the compact library lacks ("
+                   + ", ".join(c.replace("sky130_fd_sc_hd__", "")
+                               for c in b["compare_cells_missing_from_default"][:6])
+                   + (", ..." if len(b["compare_cells_missing_from_default"]) > 6 else "")
+                   + f"), so ABC maps differently: {b['cells_default']} cells against "
+                     f"{b['cells_compare']}")
+        elif b["cells_default"] != b["cells_compare"]:
+            why = (f"ABC mapped the logic differently ({b['cells_default']} cells against "
+                   f"{b['cells_compare']})")
+        else:
+            why = "same cell count; the library tables differ"
+        parts.append(f"{b['module']} ({what}; likely reason: {why})")
+    return (head + f" Not every point is within {lim:g} %: " + "; ".join(parts) + ".")
+
+
+# --------------------------------------------------------------------------------------------
+# The report
+
+
+def _points(points: Iterable[tuple[str, Mapping]] | None) -> list[Instance]:
+    """Instances of ``points`` (default set when None), the exact array references added.
+
+    Duplicates are dropped; the order is width, then family (exact, DRUM, ROUP), then as given.
+    """
+    insts: list[Instance] = []
+    seen: set[str] = set()
+
+    def add(inst: Instance) -> None:
+        if inst.module not in seen:
+            seen.add(inst.module)
+            insts.append(inst)
+
+    for name, params in (DEFAULT_SET if points is None else points):
+        add(instantiate(name, params))
+    present = {_ref_key(i, i.params["arch"]) for i in insts if i.design.name == "exact"}
+    for inst in list(insts):
+        key = _ref_key(inst, "array")
+        if key not in present:
+            present.add(key)
+            add(instantiate("exact", {"width": key[1], "signed": key[2], "arch": "array",
+                                      "latency": key[4]}))
+    family = {"exact": 0, "drum": 1, "roup": 2}
+    order = {inst.module: n for n, inst in enumerate(insts)}
+    return sorted(insts, key=lambda i: (i.params["width"], family.get(i.design.name, 3),
+                                        order[i.module]))
+
+
+def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None = None,
+                 samples: int | None = None, ops: int = 4000, seed: int = 1,
+                 workload: str = "uniform", liberty: str | os.PathLike | None = None,
+                 compare_liberty: str | os.PathLike | None = None, workers: int = 2,
+                 progress: bool = True) -> Path:
+    """Write the report into ``outdir``; return the path of ``index.html``.
+
+    Parameters
+    ----------
+    outdir
+        Output directory (``index.html``, ``index.md``, ``report.json``, ``errors.json``,
+        ``pareto.png``, ``verilog/``).
+    points
+        ``(design, params)`` pairs; default :data:`gen.designs.DEFAULT_SET`. The exact array
+        multiplier of each width and signedness present is added when missing (the savings
+        reference).
+    samples
+        Random pairs for the error metrics of widths above 8 (default: exhaustive to 16 bits).
+    ops, seed, workload
+        Energy workload (:func:`gen.energy.energy`).
+    liberty
+        Library of the report's numbers (None: as :func:`gen.synth.resolve_liberty`, normally
+        the embedded compact sky130_fd_sc_hd).
+    compare_liberty
+        A second library: every point is run with it too and the deviation is tabulated.
+    workers
+        Processes for the energy runs (1: in this process).
+    progress
+        One line per step on stderr (``[i/n]``, point, result, seconds, ETA).
+
+    Returns
+    -------
+    Path
+        ``outdir / "index.html"``.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments or a missing liberty file (before anything runs).
+    ReportError
+        A design point failed; the message names it. Nothing is written in that case.
+    """
+    from .synth import resolve_liberty
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"Workers must be a positive integer, not {workers!r}")
+    if isinstance(ops, bool) or not isinstance(ops, int) or not 1 <= ops <= 1 << 16:
+        raise ValueError(f"Ops must be an integer between 1 and 65536, not {ops!r}")
+    lib_path = resolve_liberty(liberty)  # ValueError when missing
+    libs: list[str | None] = [None if liberty is None else str(liberty)]
+    if compare_liberty is not None:
+        resolve_liberty(compare_liberty)
+        libs.append(str(compare_liberty))
+    lib_names = [Path(lib_path).name] + ([Path(compare_liberty).name] if compare_liberty else [])
+    if len(lib_names) == 2 and lib_names[0] == lib_names[1]:
+        lib_names[1] += " (compare)"
+    pad = max(map(len, lib_names))
+
+    t_start = time.perf_counter()
+    insts = _points(points)
+    outdir = Path(outdir)
+    steps = _Steps(len(insts) * (1 + len(libs)), progress)
+
+    # 1. Verilog and error metrics (cached; in this process)
+    errors = []
+    prior = _prior_seconds(sum(_job_cost(i, li) for i in insts for li in range(len(libs))),
+                           ops) / workers
+    for n, inst in enumerate(insts, 1):
         t0 = time.perf_counter()
         emit(inst, outdir / "verilog")
         r = error_record(inst, samples)
-        r = {"module": inst.module, "design": inst.design.name, "params": inst.params,
-             "mode": _mode_text(r), **r}
-        records.append(r)
-        _progress(progress, f"[{i:2d}/{n}] {inst.module:<22} verilog + error metrics "
-                            f"({'exhaustive' if r['exhaustive'] else 'sampled'}) "
-                            f"{time.perf_counter() - t0:6.1f} s")
-    (outdir / "errors.json").write_text(json.dumps(records, indent=1) + "\n")
-    header = [c[1] for c in COLUMNS]
-    rows = [[fmt.format(r[key]) for key, _, fmt in COLUMNS] for r in records]
-    notes = [
-        "Error metrics of the golden models (bit-exact with the RTL, which `make test` checks).",
-        "e = approx - exact; RE = e / exact over exact != 0; NMED = MED / (2^n - 1)^2;",
-        "MAE % and WCE % follow EvoApproxLib: 100 * MED / 2^(2n) and 100 * WCE / 2^(2n).",
-        "DRUM paper (Hashemi et al., ICCAD 2015): sd(RE) 3.61 % at k=5 and 0.45 % at k=8.",
-        "Area and energy per operation come with the synthesis flow (not in this report yet).",
-    ]
-    md = ["# edgeforge report: approximate multipliers", "", *[f"- {x}" for x in notes], "",
-          "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    md += ["| " + " | ".join(row) + " |" for row in rows]
-    (outdir / "index.md").write_text("\n".join(md) + "\n")
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "\n".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                     for row in rows)
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>edgeforge report</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:2px 6px;text-align:right}</style></head><body>"
-        "<h1>edgeforge report: approximate multipliers</h1><ul>"
-        + "".join(f"<li>{html.escape(x)}</li>" for x in notes)
-        + f"</ul><table><tr>{cells}</tr>\n{body}</table></body></html>\n"
-    )
+        errors.append(r)
+        spent = time.perf_counter() - t_start
+        eta = spent / n * (len(insts) - n) + prior
+        steps.line(inst.module, f"verilog + error metrics "
+                                f"({'exhaustive' if r['exhaustive'] else 'sampled'})",
+                   time.perf_counter() - t0, eta, guess=True)
+
+    # 2. area and energy (worker processes)
+    energies = _run_energy(insts, libs, workload=workload, ops=ops, seed=seed,
+                           workers=workers, steps=steps,
+                           lib_names=[n.ljust(pad) for n in lib_names])
+    records = _records(insts, errors, energies)
+
+    # 3. files
+    outdir.mkdir(parents=True, exist_ok=True)
+    flat = [{"module": i.module, "design": i.design.name, "params": i.params,
+             "mode": _mode_text(r), **r} for i, r in zip(insts, errors, strict=True)]
+    (outdir / "errors.json").write_text(json.dumps(flat, indent=1) + "\n")
+    first = energies[0][0]
+    conditions = {k: first[k] for k in ("workload", "workload_text", "ops", "seed", "sim",
+                                        "voltage_v", "period_ns", "slew_ns", "wire_load")}
+    lib_label = records[0]["liberty"]
+    cmp_label = records[0]["compare"]["liberty"] if compare_liberty is not None else None
+    plot = _plot(records, outdir / "pareto.png", liberty=lib_label, ops=ops, seed=seed,
+                 workload=workload)
+    deviation = None
+    if compare_liberty is not None:
+        from .energy import library_for
+
+        deviation = _deviation_summary(records, library_for(lib_path).cells)
+    paper_blocks, paper = _drum_paper_section(records)
+    limits = [x.format(period=conditions["period_ns"]) for x in LIMITS]
+
+    report = {
+        "title": "edgeforge report: approximate multipliers",
+        "liberty": lib_label, "liberty_path": str(lib_path),
+        "compare_liberty": cmp_label,
+        "compare_liberty_path": str(resolve_liberty(compare_liberty)) if cmp_label else None,
+        "conditions": conditions,
+        "definitions": {
+            "saving_pct": "100 * (1 - value / value_of_reference)",
+            "reference": "exact array multiplier of the same width and signedness",
+            "deviation_pct": "100 * (value_liberty - value_compare_liberty) / "
+                             "value_compare_liberty",
+            "area_ge": "area_um2 / nand2_area_um2 (smallest two-input NAND of the library)",
+        },
+        "records": records,
+        "pareto": plot,
+        "deviation": deviation,
+        "drum_paper": {**DRUM_PAPER, **paper},
+        "limits": limits,
+    }
+    (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    blocks = _blocks(report, records, errors, insts, paper_blocks, lib_names)
+    (outdir / "index.md").write_text(_render_md(blocks))
     index = outdir / "index.html"
-    index.write_text(page)
-    _progress(progress, f"report written in {time.perf_counter() - t_start:.1f} s")
+    index.write_text(_render_html(blocks, report["title"]))
+    _progress(progress, f"report written to {outdir} in "
+                        f"{_duration(time.perf_counter() - t_start)}")
     return index
+
+
+def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
+            insts: Sequence[Instance], paper_blocks: list[tuple],
+            lib_names: Sequence[str]) -> list[tuple]:
+    cond = report["conditions"]
+    lib = report["liberty"]
+    has_booth = any(r["energy_saving_vs_booth_pct"] is not None for r in records)
+    header = ["design point", "operands", "area um^2", "GE", "cells", "energy/op fJ",
+              "area saving %", "energy saving %"]
+    if has_booth:
+        header += ["energy saving vs Booth %"]
+    header += ["MRED %", "NMED", "WCE", "EP %"]
+    rows = []
+    for r in records:
+        e = r["errors"]
+        row = [r["module"], f"{r['width']}-bit {'signed' if r['signed'] else 'unsigned'}",
+               f"{r['area_um2']:.1f}", f"{r['area_ge']:.1f}", str(r["cells"]),
+               f"{r['energy_per_op_fj']:.1f}", _f(r["area_saving_pct"], "{:.1f}"),
+               _f(r["energy_saving_pct"], "{:.1f}")]
+        if has_booth:
+            row.append(_f(r["energy_saving_vs_booth_pct"], "{:.1f}"))
+        row += [f"{e['mred_pct']:.3f}", f"{e['nmed']:.3e}", f"{e['wce']:.4g}",
+                f"{e['ep_pct']:.2f}"]
+        rows.append(row)
+    blocks: list[tuple] = [
+        ("h1", report["title"]),
+        ("ul", [
+            f"Library of every number below (unless a section says otherwise): {lib} "
+            f"({report['liberty_path']}); {cond['voltage_v']:g} V, wire load "
+            f"{cond['wire_load']}, input slew {cond['slew_ns']:g} ns.",
+            f"Energy per operation: gate-level simulation ({cond['sim']}) of the synthesised "
+            f"netlist, checked against the golden model: workload '{cond['workload']}' "
+            f"({cond['workload_text']}), {cond['ops']} operations, one per "
+            f"{cond['period_ns']:g} ns clock.",
+            "Savings: 100 * (1 - value / reference), reference = the exact array multiplier of "
+            "the same width and signedness (column 'reference' in report.json; ROUP is signed "
+            "and compares with the signed one)"
+            + ("; 'vs Booth' uses the exact radix-4 Booth multiplier instead." if has_booth
+               else "."),
+            "GE: area / area of the library's smallest two-input NAND "
+            f"({records[0]['nand2_cell']}, {records[0]['nand2_area_um2']:g} um^2).",
+            "Error metrics of the golden models (bit-exact with the RTL, which `make test` "
+            "checks); full error table below.",
+        ]),
+        ("h2", "Area, energy and error"),
+        ("table", header, rows),
+        ("h2", "Pareto plot: energy per operation versus MRED"),
+        ("p", "One panel per width; the x axis is symlog (linear below "
+              f"{report['pareto']['symlog_linthresh_pct']:g} %), so the exact multipliers "
+              "(MRED 0) sit at the left edge. The step line joins the Pareto front (points no "
+              "other point beats in both energy and MRED; signed and unsigned together)."),
+        ("img", "pareto.png", "energy per operation versus MRED, Pareto front"),
+        ("ul", [f"{w}-bit front: " + ", ".join(mods)
+                for w, mods in report["pareto"]["fronts"].items()]),
+        *paper_blocks,
+        ("h2", "Compact versus full library"),
+    ]
+    dev = report["deviation"]
+    if dev is None:
+        blocks.append(("p", "Not run: this report used one library. Run `edgeforge report "
+                            "--compare-liberty PATH` (for example the full sky130_fd_sc_hd "
+                            "typical corner, ../shared/pdk/sky130_fd_sc_hd/sky130hd_tt.lib.gz; "
+                            "`make report` passes it when that file exists) to synthesise and "
+                            "simulate every point with that library too and tabulate the "
+                            "deviation."))
+    else:
+        a, b = lib_names
+        blocks.append(("p", f"Every point also with {report['compare_liberty']} "
+                            f"({report['compare_liberty_path']}); same workload and flow."))
+        blocks.append(("table", [
+            "design point", f"area um^2 [{a}]", f"area um^2 [{b}]", "area deviation %",
+            f"energy/op fJ [{a}]", f"energy/op fJ [{b}]", "energy deviation %",
+            f"cells [{a}]", f"cells [{b}]"],
+            [[r["module"], f"{r['area_um2']:.1f}", f"{r['compare']['area_um2']:.1f}",
+              f"{r['compare']['area_deviation_pct']:+.2f}", f"{r['energy_per_op_fj']:.1f}",
+              f"{r['compare']['energy_per_op_fj']:.1f}",
+              f"{r['compare']['energy_deviation_pct']:+.2f}", str(r["cells"]),
+              str(r["compare"]["cells"])] for r in records]))
+        blocks.append(("p", _deviation_text(dev, a, b)))
+    err_rows = [[fmt.format({"module": i.module, "mode": _mode_text(e), **e}[key])
+                 for key, _, fmt in COLUMNS] for i, e in zip(insts, errors, strict=True)]
+    blocks += [
+        ("h2", "Error metrics"),
+        ("ul", [
+            "e = approx - exact; RE = e / exact over exact != 0; NMED = MED / (2^n - 1)^2.",
+            "MAE % and WCE % follow EvoApproxLib: 100 * MED / 2^(2n) and 100 * WCE / 2^(2n).",
+            "DRUM paper (Hashemi et al., ICCAD 2015): sd(RE) 3.61 % at k=5 and 0.45 % at k=8.",
+        ]),
+        ("table", [c[1] for c in COLUMNS], err_rows),
+        ("h2", "Limits"),
+        ("ul", [f"Library of every area and energy number: {lib}"
+                + (f" (the comparison section also: {report['compare_liberty']})"
+                   if dev is not None else "") + ".", *report["limits"]]),
+    ]
+    return blocks

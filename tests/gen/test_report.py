@@ -1,32 +1,223 @@
-"""``make report`` (issue-2 scope): Verilog of the default set and the error-metrics table."""
+"""``make report``: Verilog, error metrics, area, energy, savings, Pareto plot, library deviation.
+
+The report runs on a small 8-bit subset with few operations (the energy flow is cached by
+content, so the second run in the same directory is fast). No measured energy is hard-coded:
+the tests check relations and consistency between the files.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
+import shutil
+from pathlib import Path
 
-from gen.designs import DEFAULT_SET
-from gen.report import build_report
+import pytest
+
+from gen import synth
+from gen.cli import main
+from gen.designs import instantiate
+from gen.energy import EnergyError, library_for
+from gen.liberty import default_library_path
+from gen.report import (
+    DEVIATION_LIMIT_PCT,
+    DRUM_PAPER,
+    ReportError,
+    build_report,
+    error_record,
+    pareto_front,
+)
+
+# the signed exact array is left out on purpose: the report adds the missing reference itself
+POINTS = [
+    ("exact", {"width": 8, "signed": False, "arch": "array"}),
+    ("drum", {"width": 8, "k": 4}),
+    ("roup", {"width": 8, "p": 1, "r": 0}),
+]
+MODULES = {"mul_array_u8", "drum_u8_k4", "roup_s8_p1_r0", "mul_array_s8"}
+OPS = 300
+FULL_LIB = Path(__file__).resolve().parents[3] / "shared" / "pdk" / "sky130_fd_sc_hd" / \
+    "sky130hd_tt.lib.gz"
 
 
-def test_report_writes_verilog_and_an_error_table(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)  # the metrics cache lives under ./build/cache
-    index = build_report(tmp_path / "report", samples=2000)
-    out = tmp_path / "report"
+def _run(work: Path, out: str, **kw) -> tuple[Path, str]:
+    err = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
+        mp.chdir(work)  # the caches live under ./build
+        mp.delenv("LIBERTY", raising=False)
+        mp.delenv("PDK_ROOT", raising=False)
+        index = build_report(work / out, ops=OPS, **kw)
+    return index, err.getvalue()
+
+
+def _table_modules(text: str) -> set[str]:
+    return set(re.findall(r"\b(?:mul_(?:array|booth)|drum|roup)_[su]\d+\w*", text))
+
+
+def test_pareto_front_excludes_dominated_points():
+    pts = [(0.0, 10.0), (1.0, 5.0), (2.0, 6.0), (1.5, 5.0), (3.0, 1.0), (0.5, 12.0),
+           (3.0, 1.0)]
+    # (2, 6) is beaten by (1, 5); (1.5, 5) ties on energy but has more error; (0.5, 12) is
+    # beaten by (0, 10); the two equal points (3, 1) dominate neither each other
+    assert pareto_front(pts) == [0, 1, 4, 6]
+    assert pareto_front([]) == []
+    assert pareto_front([(2.0, 2.0)]) == [0]
+    assert pareto_front([(0.0, 3.0), (1.0, 2.0), (2.0, 1.0)]) == [0, 1, 2]  # all on the front
+
+
+def _check_files(index: Path, rep: dict) -> None:
+    out = index.parent
     assert index == out / "index.html"
-    records = json.loads((out / "errors.json").read_text())
-    assert len(records) == len(DEFAULT_SET)
-    by_module = {r["module"]: r for r in records}
-    # exact designs have no error; approximate ones do
-    assert by_module["mul_booth_s16"]["ep_pct"] == 0 and by_module["mul_array_u8"]["wce"] == 0
-    assert by_module["drum_u16_k4"]["mred_pct"] > by_module["drum_u16_k8"]["mred_pct"] > 0
-    # widths up to 8 are exhaustive even when samples are given for the 16-bit points
-    assert by_module["drum_u8_k4"]["exhaustive"] and by_module["drum_u8_k4"]["samples"] == 65536
-    assert not by_module["drum_u16_k6"]["exhaustive"]
-    assert by_module["drum_u16_k6"]["samples"] == 2000
-    md = (out / "index.md").read_text()
-    assert md.count("\n| ") == len(DEFAULT_SET) + 1  # header + one row per point
-    assert "drum_u16_k6" in index.read_text()
-    for r in records:
-        assert (out / "verilog" / f"{r['module']}.v").exists()
-    progress = capsys.readouterr().err
-    assert f"[{len(DEFAULT_SET)}/{len(DEFAULT_SET)}]" in progress
+    for name in ("index.md", "report.json", "errors.json"):
+        assert (out / name).is_file()
+    png = (out / "pareto.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert {r["module"] for r in rep["records"]} == MODULES
+    for m in MODULES:
+        assert (out / "verilog" / f"{m}.v").is_file()
+    assert rep["pareto"]["fronts"]["8"][0] in ("mul_array_u8", "mul_array_s8")  # MRED 0
+
+
+def _check_records(rep: dict) -> None:
+    recs = {r["module"]: r for r in rep["records"]}
+    assert rep["conditions"]["ops"] == OPS and rep["conditions"]["seed"] == 1
+    assert rep["conditions"]["workload"] == "uniform"
+    assert rep["liberty"] == synth.DEFAULT_LIBERTY_LABEL
+    nand2 = synth.nand2_cell(synth.library_cells(library_for(default_library_path())))
+    for r in rep["records"]:
+        assert r["energy_per_op_fj"] > 0 and r["area_um2"] > 0
+        assert r["area_ge"] == pytest.approx(r["area_um2"] / nand2.area, rel=1e-4)
+        assert r["liberty"] == rep["liberty"]
+        ref = recs[r["reference"]]
+        assert ref["design"] == "exact" and ref["arch"] == "array"
+        assert (ref["width"], ref["signed"]) == (r["width"], r["signed"])
+        assert r["energy_saving_pct"] == pytest.approx(
+            100 * (1 - r["energy_per_op_fj"] / ref["energy_per_op_fj"]), abs=1e-3)
+        assert r["area_saving_pct"] == pytest.approx(
+            100 * (1 - r["area_um2"] / ref["area_um2"]), abs=1e-3)
+    assert recs["roup_s8_p1_r0"]["reference"] == "mul_array_s8"  # ROUP is signed
+    assert recs["drum_u8_k4"]["reference"] == "mul_array_u8"
+    assert recs["mul_array_u8"]["energy_saving_pct"] == 0
+    drum, exact = recs["drum_u8_k4"], recs["mul_array_u8"]
+    assert drum["energy_per_op_fj"] < exact["energy_per_op_fj"]
+    assert drum["area_um2"] < exact["area_um2"]
+    assert drum["errors"]["mred_pct"] > 0 == exact["errors"]["mred_pct"]
+
+
+def _check_documents(index: Path, rep: dict) -> None:
+    md = index.with_suffix(".md").read_text()
+    page = index.read_text()
+    assert _table_modules(md) == _table_modules(page) == MODULES
+    assert '<img src="pareto.png"' in page and "(pareto.png)" in md
+    for text in (md, page):
+        assert DRUM_PAPER["citation"].split(",")[0] in text
+        assert "54-80 % power savings" in text and "ICCAD 2015" in text
+        assert "embedded sky130_fd_sc_hd compact" in text
+        for phrase in ("no glitch power", "no parasitic extraction", "one input slew",
+                       "input pins", "leakage is counted", f"{OPS} operations"):
+            assert phrase in text
+    assert rep["limits"] and all(x in md for x in rep["limits"])
+
+
+def _check_zero_deviation(index: Path, rep: dict) -> None:
+    assert rep["compare_liberty"].endswith("compact_copy.lib")
+    for r in rep["records"]:
+        c = r["compare"]
+        assert c["area_deviation_pct"] == 0 and c["energy_deviation_pct"] == 0
+        assert c["area_um2"] == r["area_um2"] and c["energy_per_op_fj"] == r["energy_per_op_fj"]
+    dev = rep["deviation"]
+    assert dev["all_within_limit"] and dev["beyond_limit"] == []
+    assert dev["area_max_abs"]["pct"] == 0 == dev["energy_mean_abs_pct"]
+    md = index.with_suffix(".md").read_text()
+    assert f"Every point is within {DEVIATION_LIMIT_PCT:g} %" in md
+
+
+def _check_progress(progress: str) -> None:
+    n = len(MODULES) * 3  # verilog + errors, energy with each of the two libraries
+    lines = [x for x in progress.splitlines() if x.startswith("[")]
+    assert len(lines) == n and lines[-1].startswith(f"[{n}/{n}]")
+    assert all("ETA" in x and re.search(r"\d s ", x) for x in lines)
+    assert sum("energy [compact_copy.lib" in x for x in lines) == len(MODULES)
+
+
+def test_report_on_a_subset(tmp_path):
+    """One run with a byte-identical copy of the embedded library as the comparison (two worker
+    processes), then a second one-library run in this process on the warm caches.
+
+    One test rather than several sharing a module fixture: the fixture would be built once per
+    xdist worker.
+    """
+    copy = tmp_path / "compact_copy.lib"
+    shutil.copyfile(default_library_path(), copy)
+    index, progress = _run(tmp_path, "cmp", points=POINTS, compare_liberty=copy)
+    rep = json.loads((index.parent / "report.json").read_text())
+    _check_files(index, rep)
+    _check_records(rep)
+    _check_documents(index, rep)
+    _check_zero_deviation(index, rep)
+    _check_progress(progress)
+
+    index, progress = _run(tmp_path, "one", points=POINTS, progress=False, workers=1)
+    rep1 = json.loads((index.parent / "report.json").read_text())
+    assert progress == ""
+    assert rep1["deviation"] is None and rep1["compare_liberty"] is None
+    assert all(r["compare"] is None for r in rep1["records"])
+    md = index.with_suffix(".md").read_text()
+    assert "Not run" in md and "--compare-liberty PATH" in md
+    assert all(r["energy_cached"] for r in rep1["records"])  # same points: cache hits
+    assert [r["energy_per_op_fj"] for r in rep1["records"]] == \
+        [r["energy_per_op_fj"] for r in rep["records"]]
+
+
+def test_failing_point_aborts_with_its_name(tmp_path, monkeypatch):
+    from gen import energy
+
+    def broken(inst, **kw):
+        raise EnergyError(f"the gate-level netlist of {inst.module} disagrees")
+
+    monkeypatch.setattr(energy, "energy", broken)
+    # the first job is the (added) reference, the only one before the abort
+    with pytest.raises(ReportError, match=r"design point mul_array_u8 .*: EnergyError: .*"
+                                          "mul_array_u8 disagrees"):
+        _run(tmp_path, "broken", points=[("drum", {"width": 8, "k": 4})], workers=1)
+    assert not (tmp_path / "broken" / "report.json").exists()
+    assert not (tmp_path / "broken" / "index.html").exists()
+
+
+def test_error_records_exhaustive_up_to_8_bits_when_sampled(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the metrics cache lives under ./build/cache
+    r8 = error_record(instantiate("drum", {"width": 8, "k": 4}), samples=2000)
+    assert r8["exhaustive"] and r8["samples"] == 65536
+    r16 = error_record(instantiate("drum", {"width": 16, "k": 6}), samples=2000)
+    assert not r16["exhaustive"] and r16["samples"] == 2000 and r16["mred_pct"] > 0
+    exact = error_record(instantiate("exact", {"width": 16, "arch": "booth"}), samples=2000)
+    assert exact["ep_pct"] == 0 and exact["wce"] == 0
+
+
+def test_cli_report_rejects_bad_options(capsys):
+    assert main(["report", "--ops", "0"]) == 2
+    assert main(["report", "--workers", "0"]) == 2
+    assert main(["report", "--compare-liberty", "/nonexistent/x.lib"]) == 2
+    err = capsys.readouterr().err
+    assert "--ops" in err and "--workers" in err and "/nonexistent/x.lib" in err
+
+
+@pytest.mark.skipif(not FULL_LIB.is_file(), reason=f"full sky130 library not at {FULL_LIB}")
+def test_comparison_with_the_full_library(tmp_path):
+    index, _ = _run(tmp_path, "full", points=POINTS[:1], compare_liberty=FULL_LIB,
+                    progress=False, workers=1)
+    rep = json.loads((index.parent / "report.json").read_text())
+    assert [r["module"] for r in rep["records"]] == ["mul_array_u8"]
+    for r in rep["records"]:
+        c = r["compare"]
+        assert c["liberty_path"] == str(FULL_LIB) and c["energy_per_op_fj"] > 0
+        assert c["energy_deviation_pct"] == pytest.approx(
+            100 * (r["energy_per_op_fj"] - c["energy_per_op_fj"]) / c["energy_per_op_fj"],
+            abs=1e-3)
+    dev = rep["deviation"]
+    worst = max(abs(r["compare"]["energy_deviation_pct"]) for r in rep["records"])
+    assert abs(dev["energy_max_abs"]["pct"]) == worst
+    assert dev["all_within_limit"] == (dev["beyond_limit"] == [])
+    assert "sky130hd_tt.lib.gz" in index.read_text()
