@@ -1,7 +1,9 @@
 """The ``edgeforge`` command line.
 
 Every invalid parameter, file or option prints one line ``edgeforge: error: ...`` to stderr and
-exits with code 2, before anything is elaborated or written. A verification mismatch exits 1.
+exits with code 2, before anything is elaborated or written. A failed flow step (Yosys, a
+gate-level netlist that disagrees with the golden model, an unusable activity file) also exits 2
+with a message naming the file and the problem. An RTL verification mismatch exits 1.
 """
 
 from __future__ import annotations
@@ -85,10 +87,55 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="synthesise again even if cached")
     p.add_argument("--json", action="store_true", help="one JSON object (a list with --all)")
 
-    p = sub.add_parser("report", help="write the report to build/report/")
+    p = sub.add_parser("energy", help="energy per operation from gate-level simulation")
+    _add_params(p)
+    p.add_argument("--liberty", metavar="PATH",
+                   help="liberty file (.lib/.lib.gz); default $LIBERTY, PDK_ROOT, else the "
+                        "embedded compact sky130_fd_sc_hd")
+    p.add_argument("--workload", default="uniform",
+                   help="uniform (default), gaussian, or an .npz file with arrays a and b")
+    p.add_argument("--ops", type=int, default=4000, help="operations measured (default 4000)")
+    p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
+    p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
+    p.add_argument("--wire-load", choices=("default", "none"), default="default",
+                   help="net capacitance: pins plus the library's default wire-load model "
+                        "(default) or pins only")
+    p.add_argument("--slew", type=float, metavar="NS",
+                   help="input slew for internal-power tables (default 0.1 ns)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+    p = sub.add_parser("power", help="power of any gate-level netlist from a VCD/FST "
+                                     "(like OpenSTA report_power)")
+    p.add_argument("--netlist", required=True, metavar="X.v", help="structural Verilog netlist")
+    p.add_argument("--top", required=True, help="top module of the netlist")
+    p.add_argument("--vcd", required=True, metavar="W.vcd[.gz]|W.fst",
+                   help="activity dump of a simulation of the netlist")
+    p.add_argument("--scope", required=True, metavar="tb/dut",
+                   help="instance of the netlist's top in the dump")
+    p.add_argument("--liberty", metavar="PATH", help="liberty file (default as for synth)")
+    p.add_argument("--period", type=float, metavar="NS",
+                   help="clock period: also report energy per cycle and the cycle count")
+    p.add_argument("--start", type=float, metavar="NS", help="window start (default: dump start)")
+    p.add_argument("--end", type=float, metavar="NS", help="window end (default: dump end)")
+    p.add_argument("--wire-load", choices=("default", "none"), default="default")
+    p.add_argument("--slew", type=float, metavar="NS",
+                   help="input slew for internal-power tables (default 0.1 ns)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+    p = sub.add_parser("report", help="write the report to build/report/ (area, energy, "
+                       "errors, savings, Pareto plot)")
     p.add_argument("-o", "--output", default="build/report")
     p.add_argument("--samples", type=int,
                    help="random pairs for 16-bit error metrics instead of exhaustive")
+    p.add_argument("--liberty", metavar="PATH",
+                   help="library of the report (default as for synth: the embedded compact one)")
+    p.add_argument("--compare-liberty", metavar="PATH",
+                   help="also run every point with this library and tabulate the deviation")
+    p.add_argument("--ops", type=int, default=4000,
+                   help="operations per energy measurement (default 4000)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the workload (default 1)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="processes for the energy runs (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return ap
 
@@ -269,7 +316,7 @@ def _cmd_synth(args) -> int:
                 print(_synth_summary(r) + ("\n" if args.all else ""), flush=True)
     except SynthesisError as e:
         print(f"edgeforge: synthesis failed: {e}", file=sys.stderr)
-        return 1
+        return 2
     if args.all:
         liberty = results[0].liberty
         (out / "summary.json").write_text(json.dumps(
@@ -283,18 +330,164 @@ def _cmd_synth(args) -> int:
     return 0
 
 
+def _slew(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not 0 < value < 1000:
+        raise UsageError(f"--slew must be a time in ns between 0 and 1000, not {value:g}")
+    return value * 1e-9
+
+
+def _energy_text(r) -> str:
+    lines = [
+        f"{r.module}  [liberty: {r.liberty}]",
+        f"  energy/op        {r.energy_per_op_fj:.2f} fJ  (switching {r.switching_fj:.2f}, "
+        f"internal {r.internal_fj:.2f}, leakage {r.leakage_fj:.4f})",
+        f"  workload         {r.workload_text}; {r.ops} operations, one per "
+        f"{r.period_ns:g} ns clock, {r.toggles_per_op:.1f} toggles/op",
+        f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
+        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"{r.wire_load}; gate-level simulation ({r.sim}) matched the golden model",
+        f"  {'group':<18} {'internal':>10} {'switching':>10} {'leakage':>10} {'total fJ':>10}",
+    ]
+    for g, d in r.groups.items():
+        lines.append(f"  {g:<18} {d['internal_fj']:>10.2f} {d['switching_fj']:>10.2f} "
+                     f"{d['leakage_fj']:>10.4f} {d['total_fj']:>10.2f}")
+    lines.append(f"  {'input nets':<18} {0:>10.2f} {r.input_switching_fj:>10.2f} {0:>10.4f} "
+                 f"{r.input_switching_fj:>10.2f}")
+    if len(r.per_module) > 2:
+        lines.append(f"  {'module':<18} {'total fJ':>10} {'share':>7}")
+        for name, d in r.per_module.items():
+            share = 100.0 * d["total_fj"] / r.energy_per_op_fj
+            lines.append(f"  {name:<18} {d['total_fj']:>10.2f} {share:>6.1f}%")
+    lines.append("  limits           " + "; ".join(r.limits))
+    return "\n".join(lines)
+
+
+def _cmd_energy(args) -> int:
+    from .designs import instantiate
+    from .energy import EnergyError, energy
+    from .synth import SynthesisError, resolve_liberty
+
+    inst = instantiate(args.design, args.param)
+    resolve_liberty(args.liberty)
+    slew = _slew(args.slew)
+
+    def progress(text: str) -> None:
+        if not args.json:
+            print(f"  .. {text}", file=sys.stderr, flush=True)
+
+    try:
+        r = energy(inst, liberty=args.liberty, workload=args.workload, ops=args.ops,
+                   seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
+                   progress=progress)
+    except (EnergyError, SynthesisError) as e:
+        print(f"edgeforge: energy failed: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(r.to_dict()) if args.json else _energy_text(r))
+    return 0
+
+
+def _power_text(d: dict, title: str) -> str:
+    rows = [title, "",
+            f"{'Group':<16}{'Internal':>11}{'Switching':>11}{'Leakage':>11}{'Total':>11}",
+            f"{'':<16}{'Power':>11}{'Power':>11}{'Power':>11}{'Power (Watts)':>15}",
+            "-" * 64]
+    total = d["total_w"] or 1.0
+    for g, v in d["groups"].items():
+        share = 100 * v["total_w"] / total
+        rows.append(f"{g.capitalize():<16}{v['internal_w']:>11.3e}{v['switching_w']:>11.3e}"
+                    f"{v['leakage_w']:>11.3e}{v['total_w']:>11.3e}{share:>7.1f}%")
+    rows += ["-" * 64,
+             f"{'Total':<16}{d['internal_w']:>11.3e}{d['switching_w']:>11.3e}"
+             f"{d['leakage_w']:>11.3e}{d['total_w']:>11.3e} 100.0%",
+             f"{'':<16}{100 * d['internal_w'] / total:>10.1f}%"
+             f"{100 * d['switching_w'] / total:>10.1f}%{100 * d['leakage_w'] / total:>10.1f}%",
+             "",
+             f"window {d['duration_s'] * 1e9:g} ns; {d['cells']} cells, {d['annotated_nets']} of "
+             f"{d['nets']} nets annotated, {d['toggles']} toggles; {d['voltage_v']:g} V, slew "
+             f"{d['slew_ns']:g} ns, wire load {d['wire_load']}",
+             f"primary-input nets (charged to their outside drivers, not in the total): "
+             f"{d['input_switching_w']:.3e} W switching"]
+    if "period_ns" in d:
+        rows.append(f"clock period {d['period_ns']:g} ns: {d['cycles']:g} cycles, "
+                    f"{d['energy_per_cycle_j'] * 1e12:.4g} pJ per cycle")
+    if d["physical_only_cells"]:
+        rows.append("cells without a liberty model and without connections (ignored): "
+                    + ", ".join(f"{n} {c}" for c, n in d["physical_only_cells"].items()))
+    if d["unannotated_nets"]:
+        rows.append(f"WARNING: {d['unannotated_nets']} nets have no activity in the dump and "
+                    f"count as never toggling, e.g. {', '.join(d['unannotated_examples'][:5])}")
+    rows.append("limits: " + "; ".join(d["limits"]))
+    return "\n".join(rows)
+
+
+def _cmd_power(args) -> int:
+    from . import activity as act
+    from . import power
+    from .energy import library_for
+    from .netlist import NetlistError, load_netlist
+    from .synth import resolve_liberty
+
+    lib_path = resolve_liberty(args.liberty)
+    slew = _slew(args.slew)
+    if args.period is not None and not args.period > 0:
+        raise UsageError(f"--period must be a positive time in ns, not {args.period:g}")
+    for name in ("netlist", "vcd"):
+        path = Path(getattr(args, name))
+        if not path.is_file():
+            raise UsageError(f"--{name} file {path} does not exist")
+    start = args.start * 1e-9 if args.start is not None else None
+    end = args.end * 1e-9 if args.end is not None else None
+    try:
+        library = library_for(lib_path)
+        netlist = load_netlist(args.netlist, args.top, library)
+        activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
+        res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew)
+    except (NetlistError, act.ActivityError, power.PowerError) as e:
+        print(f"edgeforge: power failed: {e}", file=sys.stderr)
+        return 2
+    d = res.power_dict()
+    d.update(netlist=args.netlist, top=args.top, vcd=args.vcd, scope=args.scope,
+             unannotated_examples=res.unannotated)
+    if args.period is not None:
+        d["period_ns"] = args.period
+        d["cycles"] = d["duration_s"] / (args.period * 1e-9)
+        d["energy_per_cycle_j"] = d["total_w"] * args.period * 1e-9
+    if args.json:
+        print(json.dumps(d))
+    else:
+        print(_power_text(d, f"{args.top} ({args.netlist}), activity {args.vcd} scope "
+                             f"{args.scope}, liberty {lib_path}"))
+    return 0
+
+
 def _cmd_report(args) -> int:
-    from .report import build_report
+    from .report import ReportError, build_report
 
     if args.samples is not None and args.samples < 1:
         raise UsageError(f"--samples must be a positive integer, not {args.samples}")
-    out = build_report(Path(args.output), samples=args.samples, progress=not args.quiet)
+    if not 1 <= args.ops <= 65536:
+        raise UsageError(f"--ops must be between 1 and 65536, not {args.ops}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be a positive integer, not {args.workers}")
+    try:
+        out = build_report(Path(args.output), samples=args.samples, ops=args.ops,
+                           seed=args.seed, liberty=args.liberty,
+                           compare_liberty=args.compare_liberty, workers=args.workers,
+                           progress=not args.quiet)
+    except ReportError as e:
+        print(f"edgeforge: report failed: {e}", file=sys.stderr)
+        return 2
     print(out)
     return 0
 
 
 COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
-            "verify": _cmd_verify, "synth": _cmd_synth, "report": _cmd_report}
+            "verify": _cmd_verify, "synth": _cmd_synth, "energy": _cmd_energy,
+            "power": _cmd_power, "report": _cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
