@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -141,7 +142,12 @@ def _verilator_makeflags(sim: str):
         yield
         return
     old = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *_WHEEL_MAKE_VARS]))
+    extra = list(_WHEEL_MAKE_VARS)
+    if shutil.which("ccache") and "OBJCACHE" not in (old or ""):
+        # Verilator's runtime objects (verilated.o, the VPI, cocotb's main...) are the same in
+        # every build: with ccache they are compiled once per machine, not once per design
+        extra.append("OBJCACHE=ccache")
+    os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *extra]))
     try:
         yield
     finally:
