@@ -6,76 +6,10 @@ import numbers
 
 import numpy as np
 
+from .._checks import check_choice, check_int  # noqa: F401  (re-exported: the models import them from here)
+
 #: The three trit values.
 TRIT_VALUES = (-1, 0, 1)
-
-
-def check_int(name: str, value: object, low: int, high: int) -> int:
-    """Validate an integer parameter and return it as a Python int.
-
-    Parameters
-    ----------
-    name : str
-        Parameter name as printed at the start of the message (e.g. ``"Stride"``).
-    value : object
-        The value to check. ``bool`` is rejected even though it is an ``int`` subclass.
-    low, high : int
-        Inclusive bounds.
-
-    Returns
-    -------
-    int
-        ``value`` as a Python int.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not an integer (or is a bool).
-    ValueError
-        If ``value`` lies outside ``[low, high]``.
-    """
-    message = f"{name} must be an integer between {low} and {high}, not {value!r}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(message)
-    value = int(value)
-    if not low <= value <= high:
-        raise ValueError(message)
-    return value
-
-
-def check_choice(name: str, value: object, choices: tuple) -> object:
-    """Validate a parameter against a fixed set of choices (strings, possibly ``None``).
-
-    Parameters
-    ----------
-    name : str
-        Parameter name as printed at the start of the message (e.g. ``"Padding"``).
-    value : object
-        The value to check.
-    choices : tuple
-        The accepted values: strings and optionally ``None``.
-
-    Returns
-    -------
-    object
-        ``value``.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is neither a string nor an accepted ``None``.
-    ValueError
-        If ``value`` is a string but not one of ``choices``.
-    """
-    listed = " or ".join(repr(c) for c in choices)
-    message = f"{name} must be {listed}, not {value!r}"
-    if value is None and None in choices:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(message)
-    if value not in choices:
-        raise ValueError(message)
-    return value
 
 
 def as_int_array(name: str, value: object) -> np.ndarray:
