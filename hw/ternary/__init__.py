@@ -39,6 +39,7 @@ verifies.
 
 from .binary_ocu import BIT, BinaryOCU
 from .codec import GROUP, VALID_BYTES, TritPacker, TritUnpacker
+from .linebuffer import LineBuffer, Padding
 from .ocu import OCU
 from .popcount import PopCount
 from .shared import SharedModule
@@ -69,4 +70,6 @@ __all__ = [
     "TritPacker",
     "TritUnpacker",
     "SharedModule",
+    "LineBuffer",
+    "Padding",
 ]
