@@ -182,6 +182,15 @@ def _cmd_verilog(args) -> int:
     return 0
 
 
+def _require_multiplier(inst, command: str) -> None:
+    """Reject a non-multiplier design in the multiplier-only commands."""
+    if inst.design.family != "approx":
+        raise UsageError(
+            f"Design {inst.design.name} is not a multiplier; `edgeforge {command}` covers the "
+            f"multiplier family only (the {inst.design.family} family is checked with "
+            "python -m verif.ternary.ocu)")
+
+
 def _cmd_errors(args) -> int:
     from sim_models.approx import characterise, lut_model
 
@@ -207,6 +216,7 @@ def _cmd_errors(args) -> int:
         from .designs import instantiate
 
         inst = instantiate(args.design, args.param)
+        _require_multiplier(inst, "errors")
         model = inst.model
         label = inst.module
     if args.samples is not None and args.samples < 1:
@@ -236,6 +246,7 @@ def _cmd_verify(args) -> int:
     from .verify import verify
 
     inst = instantiate(args.design, args.param)
+    _require_multiplier(inst, "verify")
     if args.samples < 1:
         raise UsageError(f"--samples must be a positive integer, not {args.samples}")
     r = verify(inst, vectors=args.vectors, samples=args.samples, seed=args.seed, a=args.a,

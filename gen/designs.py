@@ -130,6 +130,60 @@ def _roup_model(**kw):
 
 _LATENCY = Param("latency", int, 0, "0..2", "output pipeline registers", model=False)
 
+
+def _ocu_name(prefix: str) -> Callable[[Mapping[str, object]], str]:
+    def name(p: Mapping[str, object]) -> str:
+        storage = "_latch" if p["weight_storage"] == "latch" else ""
+        pooling = f"_{p['pooling']}pool" if p["pooling"] != "none" else ""
+        return f"{prefix}_i{p['n_i']}_k{p['k']}_p{p['latency']}{storage}{pooling}"
+
+    return name
+
+
+def _ocu_kwargs(kw: Mapping[str, object]) -> dict[str, object]:
+    out = {key: value for key, value in kw.items() if key not in ("latency", "pooling")}
+    if "latency" in kw:
+        out["pipeline"] = kw["latency"]
+    pooling = kw.get("pooling", "none")
+    out["pooling"] = None if pooling == "none" else pooling
+    return out
+
+
+def _ternary_ocu_component(**kw):
+    from hw.ternary import OCU
+
+    return OCU(**_ocu_kwargs(kw))
+
+
+def _binary_ocu_component(**kw):
+    from hw.ternary import BinaryOCU
+
+    return BinaryOCU(**_ocu_kwargs(kw))
+
+
+def _ternary_ocu_model(**kw):
+    from verif.ternary.ocu import OCUModel
+
+    return OCUModel(**_ocu_kwargs(kw))
+
+
+def _binary_ocu_model(**kw):
+    from verif.ternary.ocu import BinaryOCUModel
+
+    return BinaryOCUModel(**_ocu_kwargs(kw))
+
+
+def _ocu_params(what: str) -> tuple[Param, ...]:
+    return (
+        Param("n_i", int, 96, "1..256", "input channels"),
+        Param("k", int, 3, "1|3|5|7", "kernel size (k x k window)"),
+        Param("latency", int, 1, "0..2", f"pipeline register stages of the {what} unit",
+              model=False),
+        Param("weight_storage", str, "ff", "'ff'|'latch'", "weight buffer storage",
+              model=False),
+        Param("pooling", str, "none", "'none'|'max'|'sum'", "2x2 pooling of 4 window sums"),
+    )
+
 DESIGNS: dict[str, Design] = {
     d.name: d
     for d in (
@@ -168,6 +222,18 @@ DESIGNS: dict[str, Design] = {
                 _LATENCY,
             ),
             _roup_component, _roup_model, _roup_name,
+        ),
+        Design(
+            "ternary_ocu", "ternary",
+            "ternary output-channel unit: k x k x n_i trit dot product and thresholds per cycle",
+            _ocu_params("ternary"),
+            _ternary_ocu_component, _ternary_ocu_model, _ocu_name("ternary_ocu"),
+        ),
+        Design(
+            "binary_ocu", "ternary",
+            "binary (XNOR-popcount) output-channel unit, the baseline of the ternary one",
+            _ocu_params("binary"),
+            _binary_ocu_component, _binary_ocu_model, _ocu_name("binary_ocu"),
         ),
     )
 }

@@ -16,6 +16,7 @@ Per design point, into one directory:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -54,13 +55,23 @@ def convert(inst: Instance) -> str:
     return verilog.convert(inst.component, name=inst.module, emit_src=False)
 
 
-def ports(inst: Instance) -> list[dict[str, object]]:
-    """Ports of the emitted module: name, direction, width, signedness (clock and reset first)."""
+def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]:
+    """Ports of the emitted module: name, direction, width, signedness (clock and reset first).
+
+    ``clk`` and ``rst`` are listed when the emitted module has them (read from ``verilog``, the
+    module's text, when given; else inferred from a non-zero latency).
+    """
     from amaranth.hdl import Shape
     from amaranth.lib import wiring
 
     out: list[dict[str, object]] = []
-    if inst.params.get("latency"):
+    if verilog is not None:
+        header = re.search(rf"^module {re.escape(inst.module)}\s*\(([^;]*)\);", verilog,
+                           re.MULTILINE)
+        clocked = bool(header) and "clk" in re.split(r"[\s,]+", header.group(1))
+    else:
+        clocked = bool(inst.params.get("latency"))
+    if clocked:
         out += [{"name": "clk", "direction": "in", "width": 1, "signed": False},
                 {"name": "rst", "direction": "in", "width": 1, "signed": False}]
     for path, member in inst.component.signature.members.flatten():
@@ -109,7 +120,7 @@ def emit(inst: Instance, outdir: Path | str) -> Emitted:
         "summary": inst.design.summary,
         "parameters": inst.params,
         "latency": inst.params.get("latency", 0),
-        "ports": ports(inst),
+        "ports": ports(inst, text),
         "metadata": inst.component.metadata.as_json(),
         "tools": tool_versions(),
     }
