@@ -1,0 +1,1 @@
+"""Verification of the ternary family: the output-channel unit testbench (:mod:`.ocu`)."""

@@ -1,0 +1,468 @@
+"""Verification of the output-channel units: golden models, vector sets, the cocotb run.
+
+The testbench is split into the usual four parts:
+
+* **driver** and **monitor** (:mod:`verif.ternary.ocu_cocotb`, inside the simulator): load the
+  ``k * k`` weight words and the thresholds through ``w_stream`` and ``th_stream`` (obeying
+  valid/ready), stream the windows back to back on ``i_stream`` (one per clock while the unit
+  is ready) and record every result taken from ``o_stream``;
+* **model** (:class:`OCUModel`, :class:`BinaryOCUModel`, on :mod:`sim_models.ternary`): the sum
+  is the dot product of the window with the weights (pooled over 4 windows with pooling), the
+  trit is :func:`sim_models.ternary.threshold` of it, ``illegal`` is set when a window of the
+  result or a weight holds the code ``0b10``;
+* **checker** (:func:`check_results`): every result against the model, plus one window per clock
+  on the sets without back-pressure; a mismatch names the set, the window index, the expected
+  and actual values and a one-line repro command.
+
+The Verilog is emitted by :func:`gen.verilog.emit` and built with ``cocotb_tools.runner`` into
+``build/verif/<module>/<sim>/``; the job reaches the simulator as a JSON file (``EF_JOB``).
+Run one configuration from the shell with, e.g.::
+
+    SIM=verilator python -m verif.ternary.ocu -p n_i=8 -p k=3 -p latency=1 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim_models.ternary import decode_trits_masked, pool, ternary_conv2d, threshold
+
+from .. import sim as _sim
+from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
+
+__all__ = ["OCUModel", "BinaryOCUModel", "VectorSet", "SET_NAMES", "vector_sets",
+           "OCUMismatch", "OCUReport", "check_results", "run", "repro_command", "BUILD_ROOT"]
+
+BUILD_ROOT = Path("build") / "verif"
+POOL_SIZE = 4
+#: Names of the vector sets of :func:`vector_sets`, in run order.
+SET_NAMES = ("random", "zero", "sparse", "max", "min", "boundary", "inverted", "illegal",
+             "illegal_weight", "stall")
+
+
+def _pooling(pooling):
+    return None if pooling in (None, "none") else pooling
+
+
+class OCUModel:
+    """Golden model of :class:`hw.ternary.OCU`.
+
+    Parameters
+    ----------
+    n_i : int
+        Input channels.
+    k : int
+        Kernel size (odd).
+    pooling : {None, "none", "max", "sum"}, optional
+        Pooling over 4 consecutive window sums.
+    """
+
+    def __init__(self, n_i, k, pooling=None):
+        if not isinstance(n_i, int) or not 1 <= n_i <= 256:
+            raise ValueError(f"N_I must be an integer between 1 and 256, not {n_i!r}")
+        if not isinstance(k, int) or k not in (1, 3, 5, 7):
+            raise ValueError(f"K must be 1, 3, 5 or 7, not {k!r}")
+        self.n_i, self.k, self.pooling = n_i, k, _pooling(pooling)
+        if self.pooling not in (None, "max", "sum"):
+            raise ValueError(f"Pooling must be None, 'max' or 'sum', not {pooling!r}")
+
+    @property
+    def windows_per_result(self):
+        """Windows per result: 4 with pooling, else 1."""
+        return POOL_SIZE if self.pooling else 1
+
+    def _sums(self, windows, weights):
+        """Window sums of value arrays ``(N, k, k, n_i)`` against ``(k, k, n_i)``."""
+        w = np.asarray(weights).reshape(1, self.k, self.k, self.n_i)
+        return ternary_conv2d(windows, w, padding="valid").reshape(-1)
+
+    def _pool(self, sums):
+        if not self.pooling:
+            return sums
+        groups = sums.reshape(-1, 2, 2, 1)
+        return pool(groups, self.pooling).reshape(-1)
+
+    def __call__(self, windows, weights, lo, hi):
+        """Results for a batch of windows.
+
+        Parameters
+        ----------
+        windows : array_like
+            2-bit trit codes, shape ``(N, k, k, n_i)`` (``N`` a multiple of 4 with pooling).
+        weights : array_like
+            2-bit trit codes of the weights, shape ``(k, k, n_i)``.
+        lo, hi : int
+            Thresholds.
+
+        Returns
+        -------
+        dict of numpy.ndarray
+            ``sum``, ``trit`` and ``illegal``, one element per result.
+        """
+        win, win_bad = decode_trits_masked(np.asarray(windows).reshape(-1, self.k, self.k,
+                                                                       self.n_i))
+        wts, wts_bad = decode_trits_masked(weights)
+        sums = self._pool(self._sums(win, wts))
+        bad = win_bad.reshape(-1, self.windows_per_result, win_bad[0].size).any(axis=(1, 2))
+        bad = bad | bool(wts_bad.any())
+        return {"sum": sums, "trit": threshold(sums[:, None], lo, hi)[:, 0].astype(np.int64),
+                "illegal": bad.astype(np.int64)}
+
+
+class BinaryOCUModel(OCUModel):
+    """Golden model of :class:`hw.ternary.BinaryOCU` (bits: 1 is ``+1``, 0 is ``-1``).
+
+    Called as ``model(windows, weights, th)`` with bit arrays; returns ``sum`` and ``bit``
+    (1 where the value is at least ``th``).
+    """
+
+    def __call__(self, windows, weights, th):
+        win = 2 * np.asarray(windows).reshape(-1, self.k, self.k, self.n_i) - 1
+        wts = 2 * np.asarray(weights) - 1
+        sums = self._pool(self._sums(win, wts))
+        return {"sum": sums, "bit": (sums >= th).astype(np.int64)}
+
+
+# -------------------------------------------------------------------------------------------
+# vector sets
+
+_CODE = np.array([0b11, 0b00, 0b01])  # trit + 1 -> code
+
+
+@dataclass
+class VectorSet:
+    """One load of weights and thresholds followed by a burst of windows (codes)."""
+
+    name: str
+    weights: np.ndarray  # (k, k, n_i) codes
+    windows: np.ndarray  # (N, k, k, n_i) codes
+    lo: int
+    hi: int
+    ready: list[int] = field(default_factory=list)  # o_stream.ready pattern; empty: always 1
+
+
+def _codes(trits):
+    return _CODE[np.asarray(trits) + 1]
+
+
+def vector_sets(model: OCUModel, seed: int, windows: int = 48,
+                names=SET_NAMES) -> list[VectorSet]:
+    """The directed and random vector sets for one configuration, drawn from ``seed``.
+
+    ``random``: uniform trits, random thresholds; ``zero``: all-zero windows; ``sparse``: 5 %
+    nonzero; ``max``/``min``: every product ``+1``/``-1`` (largest/smallest sum) mixed with
+    windows one product short, thresholds at the shorter sum so ``sum == hi``/``sum == lo`` is
+    hit; ``boundary``/``inverted``: thresholds taken from the sums themselves (``lo < hi`` and
+    ``lo > hi``); ``illegal``: an illegal code in every third window; ``illegal_weight``: one
+    illegal weight code; ``stall``: random windows with ``o_stream`` back-pressure.
+    """
+    rng = np.random.default_rng(seed)
+    k, n_i, wpr = model.k, model.n_i, model.windows_per_result
+    n = -(-windows // wpr) * wpr
+    shape = (n, k, k, n_i)
+    out = []
+
+    def values(vset):
+        return model(vset.windows, vset.weights, 0, 0)["sum"]
+
+    for name in names:
+        weights = _codes(rng.integers(-1, 2, size=(k, k, n_i)))
+        trits = rng.integers(-1, 2, size=shape)
+        lo, hi, ready = 0, 0, []
+        if name == "zero":
+            trits = np.zeros(shape, dtype=np.int64)
+        elif name == "sparse":
+            trits = trits * (rng.random(shape) < 0.05)
+        elif name in ("max", "min"):
+            w = rng.choice([-1, 1], size=(k, k, n_i))
+            weights = _codes(w)
+            trits = np.broadcast_to(w if name == "max" else -w, shape).copy()
+            short = (np.arange(n) // wpr) % 2 == 1  # every other result one product short
+            trits[short, 0, 0, 0] = 0
+        elif name == "illegal":
+            trits = _codes(trits)
+            for i in range(0, n, 3):
+                trits.reshape(n, -1)[i, rng.integers(k * k * n_i)] = 0b10
+        elif name == "illegal_weight":
+            weights.reshape(-1)[rng.integers(k * k * n_i)] = 0b10
+        elif name == "stall":
+            ready = [int(x) for x in rng.integers(0, 2, size=97)]
+        wins = trits if name == "illegal" else _codes(trits)
+        vset = VectorSet(name, weights, wins, 0, 0, ready)
+        sums = values(vset)
+        if name == "max":
+            lo = hi = int(sums.min())
+        elif name == "min":
+            lo = hi = int(sums.max())
+        elif name in ("boundary", "inverted"):
+            lo, hi = (int(v) for v in np.percentile(sums, [25, 75], method="nearest"))
+            if name == "inverted":
+                lo, hi = hi, lo
+        elif name != "zero":
+            bound = model.windows_per_result * k * k * n_i if model.pooling == "sum" \
+                else k * k * n_i
+            lo, hi = sorted(int(v) for v in rng.integers(-bound // 4, bound // 4 + 1, size=2))
+        vset.lo, vset.hi = lo, hi
+        out.append(vset)
+    return out
+
+
+# -------------------------------------------------------------------------------------------
+# packing and checking
+
+
+def _pack(codes, bits: int) -> int:
+    word = 0
+    for i, c in enumerate(np.asarray(codes).reshape(-1)):
+        word |= int(c) << (bits * i)
+    return word
+
+
+def _field(layout, name):
+    f = layout[name]
+    return f.offset, f.width
+
+
+def _signed(value: int, width: int) -> int:
+    return value - (1 << width) if value >> (width - 1) & 1 else value
+
+
+def _job(component, sets: list[VectorSet]) -> dict:
+    a_off, a_w = _field(component.weight_write_layout, "addr")
+    w_off, _ = _field(component.weight_write_layout, "word")
+    lo_off, lo_w = _field(component.threshold_layout, "lo")
+    hi_off, hi_w = _field(component.threshold_layout, "hi")
+    wpr = component.windows_per_result
+    out = []
+    for s in sets:
+        words = s.weights.reshape(component.n_words, -1)
+        out.append({
+            "name": s.name,
+            "weights": [(_pack(word, 2) << w_off) | (addr << a_off)
+                        for addr, word in enumerate(words)],
+            "thresholds": ((s.lo & ((1 << lo_w) - 1)) << lo_off)
+            | ((s.hi & ((1 << hi_w) - 1)) << hi_off),
+            "windows": [_pack(w, 2) for w in s.windows],
+            "ready": s.ready,
+            "results": len(s.windows) // wpr,
+        })
+    assert a_w >= 1
+    return {"sets": out}
+
+
+@dataclass(frozen=True)
+class OCUMismatch:
+    """A result on which the RTL and the golden model disagree."""
+
+    set: str
+    window: int  # index (within the set) of the result's (last) window
+    expected: dict
+    got: dict
+
+
+class OCUTestError(AssertionError):
+    """The RTL disagreed with the golden model, or did not stream at one window per clock."""
+
+
+@dataclass(frozen=True)
+class OCUReport:
+    """Outcome of :func:`run`."""
+
+    module: str
+    sim: str
+    seed: int
+    checked: int
+    sets: dict
+    build_seconds: float
+    seconds: float
+
+
+def check_results(component, model, sets: list[VectorSet], observed: dict,
+                  repro: str = "") -> int:
+    """Compare every observed result with the model; return the number of results checked.
+
+    Raises
+    ------
+    OCUTestError
+        Naming the first mismatch (set, window index, expected and actual values) and ``repro``,
+        with the count of mismatches; or if a set without back-pressure did not take one window
+        per clock.
+    """
+    layout = component.result_layout
+    fields = {name: _field(layout, name) for name in ("sum", "trit", "illegal")}
+    wpr = component.windows_per_result
+    checked = bad = 0
+    first = None
+    problems = []
+    for vset, obs in zip(sets, observed["sets"], strict=True):
+        exp = model(vset.windows, vset.weights, vset.lo, vset.hi)
+        got_raw = obs["results"]
+        if len(got_raw) != len(exp["sum"]):
+            problems.append(f"set {vset.name}: {len(got_raw)} results, expected "
+                            f"{len(exp['sum'])}")
+        for i, raw in enumerate(got_raw[:len(exp["sum"])]):
+            got = {}
+            for name, (off, width) in fields.items():
+                v = raw >> off & ((1 << width) - 1)
+                got[name] = _signed(v, width) if name != "illegal" else v
+            want = {name: int(exp[name][i]) for name in fields}
+            checked += 1
+            if got != want:
+                bad += 1
+                if first is None:
+                    first = OCUMismatch(vset.name, (i + 1) * wpr - 1, want, got)
+        acc = obs["accepted"]
+        if not vset.ready and acc and acc[-1] - acc[0] != len(acc) - 1:
+            problems.append(f"set {vset.name}: {len(acc)} windows took "
+                            f"{acc[-1] - acc[0] + 1} cycles, not one per clock")
+    if first is not None:
+        problems.insert(0, (
+            f"{bad} of {checked} results differ; first in set {first.set!r} at window "
+            f"{first.window} (lo={_lohi(sets, first.set)}): expected {first.expected}, "
+            f"got {first.got}"))
+    if problems:
+        raise OCUTestError("; ".join(problems) + (f"; repro: {repro}" if repro else ""))
+    return checked
+
+
+def _lohi(sets, name):
+    s = next(v for v in sets if v.name == name)
+    return f"{s.lo}, hi={s.hi}"
+
+
+# -------------------------------------------------------------------------------------------
+# build and run
+
+
+def repro_command(inst, sim: str, seed: int, names=SET_NAMES) -> str:
+    """One shell line that re-runs this configuration, seed and sets."""
+    args = [sys.executable, "-m", "verif.ternary.ocu", *inst.cli_params(), "--seed", str(seed)]
+    if tuple(names) != SET_NAMES:
+        args += ["--sets", ",".join(names)]
+    return f"SIM={sim} " + " ".join(shlex.quote(a) for a in args)
+
+
+def _build(inst, sim: str, build_dir: Path) -> tuple[Path, float]:
+    from cocotb_tools.runner import get_runner
+
+    from gen.verilog import emit
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    e = emit(inst, build_dir)
+    args = [*_VERILATOR_WAIVERS, "-O3"] if sim == "verilator" else []
+    digest = hashlib.sha256(e.verilog.read_bytes())
+    digest.update(repr((sim, args)).encode())
+    stamp = build_dir / "build.stamp"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return e.verilog, 0.0
+    t0 = time.perf_counter()
+    with _verilator_makeflags(sim):
+        try:
+            get_runner(sim).build(
+                sources=[e.verilog], hdl_toplevel=inst.module, build_dir=build_dir,
+                build_args=args, always=True, timescale=("1ns", "1ps"),
+                log_file=build_dir / "build.log")
+        except (SystemExit, subprocess.CalledProcessError) as err:
+            raise RuntimeError(f"Building {inst.module} for {sim} failed ({err}); see "
+                               f"{build_dir / 'build.log'}") from None
+    stamp.write_text(digest.hexdigest())
+    return e.verilog, time.perf_counter() - t0
+
+
+def run(inst, *, seed: int = 1, windows: int = 48, names=SET_NAMES, sim: str | None = None,
+        build_root: Path = BUILD_ROOT) -> OCUReport:
+    """Build the RTL of a ``ternary_ocu`` instance and check it on the vector sets.
+
+    Parameters
+    ----------
+    inst : gen.designs.Instance
+        A ``ternary_ocu`` design point.
+    seed : int
+        Seed of every random draw.
+    windows : int
+        Windows per set (rounded up to whole pool groups).
+    names : sequence of str
+        Vector sets to run (see :data:`SET_NAMES`).
+    sim : str, optional
+        ``"icarus"`` or ``"verilator"``; default from ``$SIM``.
+
+    Raises
+    ------
+    OCUTestError
+        On any mismatch.
+    RuntimeError
+        If the build or the simulation fails.
+    """
+    from cocotb_tools.runner import get_runner
+
+    if inst.design.name != "ternary_ocu":
+        raise ValueError(f"Design {inst.design.name} has no cocotb OCU testbench")
+    sim = _sim.prepare(sim)
+    build_dir = (Path(build_root) / inst.module / sim).resolve()
+    _, build_seconds = _build(inst, sim, build_dir)
+    sets = vector_sets(inst.model, seed, windows, names)
+    run_dir = build_dir / f"seed{seed}"
+    run_dir.mkdir(exist_ok=True)
+    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
+    job_file.write_text(json.dumps(_job(inst.component, sets)))
+    result_file.unlink(missing_ok=True)
+    repro = repro_command(inst, sim, seed, names)
+    t0 = time.perf_counter()
+    try:
+        get_runner(sim).test(
+            test_module="verif.ternary.ocu_cocotb", hdl_toplevel=inst.module,
+            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
+            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
+            log_file=run_dir / "sim.log")
+    except SystemExit as err:
+        raise RuntimeError(f"Simulation of {inst.module} under {sim} failed ({err}); see "
+                           f"{run_dir / 'sim.log'}; repro: {repro}") from None
+    seconds = time.perf_counter() - t0
+    if not result_file.exists():
+        raise RuntimeError(f"Simulation of {inst.module} under {sim} produced no result; see "
+                           f"{run_dir / 'sim.log'}; repro: {repro}")
+    observed = json.loads(result_file.read_text())
+    checked = check_results(inst.component, inst.model, sets, observed, repro)
+    counts = {s.name: len(s.windows) for s in sets}
+    return OCUReport(inst.module, sim, seed, checked, counts, build_seconds, seconds)
+
+
+def main(argv=None) -> int:
+    """``python -m verif.ternary.ocu -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
+    from gen.designs import instantiate
+
+    ap = argparse.ArgumentParser(prog="python -m verif.ternary.ocu", description=__doc__)
+    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--windows", type=int, default=48)
+    ap.add_argument("--sets", default=",".join(SET_NAMES))
+    ap.add_argument("--sim")
+    args = ap.parse_args(argv)
+    inst = instantiate("ternary_ocu", args.param)
+    names = tuple(args.sets.split(","))
+    unknown = set(names) - set(SET_NAMES)
+    if unknown:
+        ap.error(f"unknown sets {sorted(unknown)}; valid: {', '.join(SET_NAMES)}")
+    print(f"{inst.module}: seed {args.seed}")
+    try:
+        r = run(inst, seed=args.seed, windows=args.windows, names=names, sim=args.sim)
+    except OCUTestError as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    print(f"{r.module} ({r.sim}): {r.checked} results match the golden model "
+          f"({sum(r.sets.values())} windows in sets {', '.join(r.sets)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
