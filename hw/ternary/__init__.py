@@ -20,25 +20,26 @@ Emitting N_O identical OCUs (plan for the engine)
 -------------------------------------------------
 Amaranth elaborates each component object separately and emits each submodule as a Verilog
 module of its own, so an engine holding 96 :class:`OCU` submodules would convert the OCU 96 times
-(3 to 4 s each for ``OCU(96, 3)``) and write 96 identical bodies. The engine will instead take
-a hierarchy choice:
+(3 to 4 s each for ``OCU(96, 3)``) and write 96 identical bodies. The engine instead takes
+a hierarchy choice, :class:`TernaryEngine`'s ``shared`` flag:
 
-* ``"shared"`` (for Verilog): ``SharedModule(OCU(...), name)`` converts one OCU under a module
-  name derived from its parameters (``edgeforge_ocu_<n_i>_<k>_<storage>_p<pipeline>_<pooling>``),
-  and the engine adds ``N_O`` of its :meth:`SharedModule.instance` cells (Amaranth
-  :class:`~amaranth.hdl.Instance`, ports named after the OCU's signature members, ``clk``/``rst``
-  from the engine's domain) and connects their interfaces as it would connect OCUs. The file
-  is the OCU's Verilog followed by the engine's (one ``module`` per distinct OCU
-  configuration);
-* ``"flat"`` (for Amaranth simulation): ordinary OCU submodules, because the simulator silently
-  leaves instance outputs at 0.
+* ``shared=True`` (for Verilog, :meth:`TernaryEngine.to_verilog`):
+  ``SharedModule(OCU(...), name)`` converts one OCU under a module name derived from its
+  parameters (``edgeforge_ocu_<n_i>_<k>_<storage>_p<pipeline>_<pooling>``), and the engine adds
+  ``N_O`` of its :meth:`SharedModule.instance` cells (Amaranth :class:`~amaranth.hdl.Instance`,
+  ports named after the OCU's signature members, ``clk``/``rst`` from the engine's domain),
+  connected as OCUs would be. The file is the OCU's Verilog followed by the engine's (one
+  ``module`` per distinct OCU configuration);
+* ``shared=False`` (for Amaranth simulation): ordinary OCU submodules, because the simulator
+  silently leaves instance outputs at 0.
 
-Both must produce the same ports and behaviour; the Verilog of ``"shared"`` is what cocotb
-verifies.
+Both produce the same ports and behaviour (tested); the shared Verilog is what goes to
+synthesis and cocotb.
 """
 
 from .binary_ocu import BIT, BinaryOCU
 from .codec import GROUP, VALID_BYTES, TritPacker, TritUnpacker
+from .engine import TernaryEngine
 from .linebuffer import LineBuffer, Padding
 from .ocu import OCU
 from .popcount import PopCount
@@ -72,4 +73,5 @@ __all__ = [
     "SharedModule",
     "LineBuffer",
     "Padding",
+    "TernaryEngine",
 ]
