@@ -184,6 +184,28 @@ def _ocu_params(what: str) -> tuple[Param, ...]:
         Param("pooling", str, "none", "'none'|'max'|'sum'", "2x2 pooling of 4 window sums"),
     )
 
+def _engine_name(p: Mapping[str, object]) -> str:
+    return (f"ternary_engine_i{p['n_i']}_o{p['n_o']}_k{p['k']}_w{p['image_width']}"
+            f"_p{p['latency']}")
+
+
+def _engine_component(**kw):
+    from hw.ternary import TernaryEngine
+
+    return TernaryEngine(kw["n_i"], kw["n_o"], kw["k"], kw["image_width"],
+                         pipeline=kw["latency"], shared=True)
+
+
+def _engine_model(**kw):
+    from sim_models.ternary import TernaryLayer
+
+    def layer(image, weights, lo, hi, *, stride=1, padding="same"):
+        """One thresholded ternary layer, as the engine computes it."""
+        return TernaryLayer(weights, lo, hi, stride=stride, padding=padding)(image)
+
+    return layer
+
+
 DESIGNS: dict[str, Design] = {
     d.name: d
     for d in (
@@ -234,6 +256,20 @@ DESIGNS: dict[str, Design] = {
             "binary (XNOR-popcount) output-channel unit, the baseline of the ternary one",
             _ocu_params("binary"),
             _binary_ocu_component, _binary_ocu_model, _ocu_name("binary_ocu"),
+        ),
+        Design(
+            "ternary_engine", "ternary",
+            "CUTIE-style engine: line buffer and n_o OCUs (one Verilog module instantiated n_o "
+            "times), one output pixel per cycle",
+            (
+                Param("n_i", int, 96, "1..256", "input channels"),
+                Param("n_o", int, 96, "1..256", "output channels (OCUs)"),
+                Param("k", int, 3, "1|3|5|7", "kernel size (k x k window)"),
+                Param("image_width", int, 64, "k..1024", "widest input frame (line length)"),
+                Param("latency", int, 1, "0..2",
+                      "OCU pipeline stages (the engine adds the line buffer's 1)", model=False),
+            ),
+            _engine_component, _engine_model, _engine_name,
         ),
     )
 }

@@ -52,6 +52,9 @@ def convert(inst: Instance) -> str:
     """Elaborate ``inst`` and return its Verilog text."""
     from amaranth.back import verilog
 
+    to_verilog = getattr(inst.component, "to_verilog", None)
+    if to_verilog is not None:  # blocks that emit shared submodules once (TernaryEngine)
+        return to_verilog(inst.module)
     return verilog.convert(inst.component, name=inst.module, emit_src=False)
 
 

@@ -254,3 +254,24 @@ def test_invalid(args, kwargs, error, message):
 def test_shared_not_bool():
     with pytest.raises(TypeError):
         TernaryEngine(1, 1, 1, 8, shared=1)
+
+
+def test_cli_emits_the_engine_with_one_ocu_module(tmp_path, monkeypatch):
+    """`edgeforge verilog ternary_engine` writes one OCU module instantiated n_o times,
+    byte-identical across runs."""
+    import re
+
+    from gen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["verilog", "ternary_engine", "-p", "n_i=4", "-p", "n_o=3", "-p", "k=3", "-p",
+            "image_width=8"]
+    assert main([*argv, "-o", "a"]) == 0
+    assert main([*argv, "-o", "b"]) == 0
+    name = "ternary_engine_i4_o3_k3_w8_p1"
+    text = (tmp_path / "a" / f"{name}.v").read_text()
+    assert text == (tmp_path / "b" / f"{name}.v").read_text()
+    ocu_modules = re.findall(r"^module (edgeforge_ocu\w*)", text, re.MULTILINE)
+    assert len(ocu_modules) == 1
+    assert len(re.findall(rf"^\s*{ocu_modules[0]}\s+\S+\s*\(", text, re.MULTILINE)) == 3
+    assert re.search(rf"^module {name}\(", text, re.MULTILINE)
