@@ -185,23 +185,31 @@ def _ocu_params(what: str) -> tuple[Param, ...]:
     )
 
 def _engine_name(p: Mapping[str, object]) -> str:
+    layers = p.get("weight_layers", 1)
     return (f"ternary_engine_i{p['n_i']}_o{p['n_o']}_k{p['k']}_w{p['image_width']}"
-            f"_p{p['latency']}")
+            f"_p{p['latency']}" + (f"_m{layers}" if layers != 1 else ""))
 
 
 def _engine_component(**kw):
     from hw.ternary import TernaryEngine
 
+    layers = kw.get("weight_layers", 1)
+    if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= 64:
+        raise ValueError(f"Weight layers must be an integer between 1 and 64, not {layers!r}")
+    depth = layers * kw["n_o"] * kw["k"] * kw["k"]
+    if isinstance(kw["n_o"], int) and isinstance(kw["k"], int) and depth > 65536:
+        raise ValueError(f"Weight layers x n_o x k x k must be at most 65536 words, not {depth}")
     return TernaryEngine(kw["n_i"], kw["n_o"], kw["k"], kw["image_width"],
-                         pipeline=kw["latency"], shared=True)
+                         pipeline=kw["latency"], weight_depth=depth, shared=True)
 
 
 def _engine_model(**kw):
     from sim_models.ternary import TernaryLayer
 
-    def layer(image, weights, lo, hi, *, stride=1, padding="same"):
-        """One thresholded ternary layer, as the engine computes it."""
-        return TernaryLayer(weights, lo, hi, stride=stride, padding=padding)(image)
+    def layer(image, weights, lo=None, hi=None, *, stride=1, padding="same", pooling=None):
+        """One ternary layer as the engine computes it (raw sums without thresholds)."""
+        return TernaryLayer(weights, lo, hi, stride=stride, padding=padding,
+                            pooling=pooling)(image)
 
     return layer
 
@@ -259,8 +267,8 @@ DESIGNS: dict[str, Design] = {
         ),
         Design(
             "ternary_engine", "ternary",
-            "CUTIE-style engine: line buffer and n_o OCUs (one Verilog module instantiated n_o "
-            "times), one output pixel per cycle",
+            "CUTIE-style engine: packed line buffer and weight memory, n_o OCUs (one Verilog "
+            "module instantiated n_o times), 2x2 pooling, one window per cycle",
             (
                 Param("n_i", int, 96, "1..256", "input channels"),
                 Param("n_o", int, 96, "1..256", "output channels (OCUs)"),
@@ -268,6 +276,8 @@ DESIGNS: dict[str, Design] = {
                 Param("image_width", int, 64, "k..1024", "widest input frame (line length)"),
                 Param("latency", int, 1, "0..2",
                       "OCU pipeline stages (the engine adds the line buffer's 1)", model=False),
+                Param("weight_layers", int, 1, "1..64",
+                      "weight memory size in layers of n_o x k x k packed words", model=False),
             ),
             _engine_component, _engine_model, _engine_name,
         ),

@@ -37,6 +37,7 @@ Both produce the same ports and behaviour (tested); the shared Verilog is what g
 synthesis and cocotb.
 """
 
+from ._unit import Pooling
 from .binary_ocu import BIT, BinaryOCU
 from .codec import GROUP, VALID_BYTES, TritPacker, TritUnpacker
 from .engine import TernaryEngine
@@ -73,5 +74,6 @@ __all__ = [
     "SharedModule",
     "LineBuffer",
     "Padding",
+    "Pooling",
     "TernaryEngine",
 ]

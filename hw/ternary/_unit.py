@@ -8,8 +8,19 @@ against the weights (:meth:`ChannelUnit.reduce`), the sum formed from it
 (:meth:`ChannelUnit.window_sum`) and the output decision (:meth:`ChannelUnit.decide`).
 """
 
-from amaranth.hdl import Cat, ClockDomain, ClockSignal, Module, Signal, Value, signed, unsigned
-from amaranth.lib import data, stream, wiring
+from amaranth.hdl import (
+    Cat,
+    ClockDomain,
+    ClockSignal,
+    Const,
+    Module,
+    Mux,
+    Signal,
+    Value,
+    signed,
+    unsigned,
+)
+from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
@@ -22,7 +33,7 @@ from ._common import (
     signed_width,
 )
 
-__all__ = ["ChannelUnit", "MAX_N_I", "MAX_K", "MAX_PIPELINE", "POOL_SIZE"]
+__all__ = ["ChannelUnit", "MAX_N_I", "MAX_K", "MAX_PIPELINE", "POOL_SIZE", "Pooling"]
 
 #: Largest number of input channels.
 MAX_N_I = 256
@@ -32,6 +43,15 @@ MAX_K = 7
 MAX_PIPELINE = 2
 #: Consecutive sums combined by pooling (a 2x2 pooling window).
 POOL_SIZE = 4
+
+
+class Pooling(enum.Enum, shape=2):
+    """Pooling chosen at run time (the ``pool`` input of a unit built with
+    ``pooling="select"``, and the engine's layer descriptor): none, 2x2 maximum or 2x2 sum."""
+
+    NONE = 0
+    MAX = 1
+    SUM = 2
 
 
 class ChannelUnit(wiring.Component):
@@ -60,7 +80,7 @@ class ChannelUnit(wiring.Component):
         check_odd("K", k, 1, MAX_K)
         check_choice("Weight storage", weight_storage, ("ff", "latch"))
         check_int("Pipeline", pipeline, 0, MAX_PIPELINE)
-        check_optional_choice("Pooling", pooling, ("max", "sum"))
+        check_optional_choice("Pooling", pooling, ("max", "sum", "select"))
         self._n_i = n_i
         self._k = k
         self._weight_storage = weight_storage
@@ -72,7 +92,7 @@ class ChannelUnit(wiring.Component):
         self._n_products = k * k * n_i
         self._n_words = k * k
         self._window_sum_width = signed_width(self._n_products)
-        scale = POOL_SIZE if pooling == "sum" else 1
+        scale = POOL_SIZE if pooling in ("sum", "select") else 1
         self._sum_width = signed_width(scale * self._n_products)
         self._threshold_width = self._sum_width + 1
 
@@ -89,13 +109,16 @@ class ChannelUnit(wiring.Component):
         if has_illegal:
             result["illegal"] = unsigned(1)
         self._result_layout = data.StructLayout(result)
-        super().__init__({
+        members = {
             "i_stream": In(stream.Signature(self._window_layout)),
             "o_stream": Out(stream.Signature(self._result_layout)),
             "w_stream": In(stream.Signature(self._weight_write_layout)),
             "th_stream": In(stream.Signature(self._threshold_layout)),
             "busy": Out(1),
-        })
+        }
+        if pooling == "select":
+            members["pool"] = In(Pooling)
+        super().__init__(members)
 
     # ---------------------------------------------------------------------------------------
     # read-only parameters and derived facts
@@ -122,7 +145,7 @@ class ChannelUnit(wiring.Component):
 
     @property
     def pooling(self):
-        """:py:`None`, ``"max"`` or ``"sum"``."""
+        """:py:`None`, ``"max"``, ``"sum"`` or ``"select"`` (chosen by the ``pool`` input)."""
         return self._pooling
 
     @property
@@ -141,8 +164,9 @@ class ChannelUnit(wiring.Component):
 
     @property
     def windows_per_result(self):
-        """Windows consumed per result: 4 with pooling, else 1."""
-        return POOL_SIZE if self._pooling is not None else 1
+        """Windows consumed per result: 4 with ``"max"`` or ``"sum"`` pooling, else 1 (with
+        ``"select"``: 4 unless ``pool`` is :attr:`Pooling.NONE`)."""
+        return POOL_SIZE if self._pooling in ("max", "sum") else 1
 
     @property
     def n_products(self):
@@ -269,23 +293,29 @@ class ChannelUnit(wiring.Component):
         pooled = Signal(signed(self._sum_width), name="pool_value")
         first = count == 0
         last = count == POOL_SIZE - 1
-        if self._pooling == "sum":
-            with m.If(first):
-                m.d.comb += pooled.eq(value)
-            with m.Else():
-                m.d.comb += pooled.eq(acc + value)
+        if self._pooling == "select":
+            mode = self.pool
+            bypass = mode == Pooling.NONE
+            first = first | bypass
+            last = last | bypass
+            is_sum = mode == Pooling.SUM
         else:
-            with m.If(first | (value > acc)):
-                m.d.comb += pooled.eq(value)
-            with m.Else():
-                m.d.comb += pooled.eq(acc)
+            is_sum = Const(self._pooling == "sum")
+        with m.If(first):
+            m.d.comb += pooled.eq(value)
+        with m.Elif(is_sum):
+            m.d.comb += pooled.eq(acc + value)
+        with m.Elif(value > acc):
+            m.d.comb += pooled.eq(value)
+        with m.Else():
+            m.d.comb += pooled.eq(acc)
         ready_in = Signal(name="pool_ready")
         valid = Signal(name="pool_valid")
         m.d.comb += [
             ready_in.eq(~last | ready_out),
             valid.eq(valid_in & last),
         ]
-        updates = [count.eq(count + 1), acc.eq(pooled)]
+        updates = [count.eq(Mux(last, 0, count + 1)), acc.eq(pooled)]
         pooled_illegal = None
         if illegal is not None:
             acc_illegal = Signal(name="pool_acc_illegal", reset_less=True)

@@ -6,13 +6,15 @@ upstream CUTIE RTL uses a logic-optimised table instead; any bijection serves as
 decoder and golden model agree.)
 """
 
-from amaranth.hdl import Cat, Const, Module, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .trit import TRIT, illegal_bits, nonzero_bits, sign_bits, trit_code
+from ._common import check_int
+from .trit import ILLEGAL_CODE, TRIT, illegal_bits, nonzero_bits, sign_bits, trit_code
 
-__all__ = ["GROUP", "VALID_BYTES", "TritPacker", "TritUnpacker"]
+__all__ = ["GROUP", "VALID_BYTES", "ZERO_BYTE", "TritPacker", "TritUnpacker", "WordPacker",
+           "WordUnpacker", "packed_layout"]
 
 #: Trits per byte.
 GROUP = 5
@@ -96,4 +98,118 @@ class TritUnpacker(wiring.Component):
                 with m.Case(byte):
                     m.d.comb += self.trits.eq(codes)
         m.d.comb += self.illegal.eq(self.byte >= VALID_BYTES)
+        return m
+
+
+def packed_layout(count):
+    """Layout of ``count`` trits packed 5 to a byte: ``ceil(count / 5)`` bytes, trit ``i`` in
+    byte ``i // 5`` at digit ``i % 5``; the digits past ``count`` in the last byte are 0 trits
+    (digit 1) when written by :class:`WordPacker`."""
+    return data.ArrayLayout(unsigned(8), -(-count // GROUP))
+
+
+#: The byte of five 0 trits, ``1 + 3 + 9 + 27 + 81``.
+ZERO_BYTE = sum(3 ** i for i in range(GROUP))
+
+
+class WordPacker(wiring.Component):
+    """Encoder of a word of ``count`` trits into :func:`packed_layout` bytes, one
+    :class:`TritPacker` per byte (``pack0`` ...). Purely combinational.
+
+    Parameters
+    ----------
+    count : :class:`int`
+        Trits per word, 1 to 1024.
+
+    Members
+    -------
+    trits : :py:`In(ArrayLayout(TRIT, count))`
+        The word.
+    data : :py:`Out(packed_layout(count))`
+        Encoded bytes; an illegal code is encoded as 0.
+    illegal : :py:`Out(1)`
+        At least one code of the word is illegal.
+
+    Raises
+    ------
+    :exc:`TypeError`, :exc:`ValueError`
+        If ``count`` is not an integer between 1 and 1024.
+    """
+
+    def __init__(self, count):
+        check_int("Count", count, 1, 1024)
+        self._count = count
+        super().__init__({
+            "trits": In(data.ArrayLayout(TRIT, count)),
+            "data": Out(packed_layout(count)),
+            "illegal": Out(1),
+        })
+
+    @property
+    def count(self):
+        """Trits per word."""
+        return self._count
+
+    def elaborate(self, platform):
+        m = Module()
+        flags = []
+        for b in range(len(self.data)):
+            m.submodules[f"pack{b}"] = packer = TritPacker()
+            for i in range(GROUP):
+                t = b * GROUP + i
+                if t < self._count:
+                    m.d.comb += packer.trits[i].eq(self.trits[t])
+            m.d.comb += self.data[b].eq(packer.byte)
+            flags.append(packer.illegal)
+        m.d.comb += self.illegal.eq(Cat(*flags).any())
+        return m
+
+
+class WordUnpacker(wiring.Component):
+    """Decoder of :func:`packed_layout` bytes into a word of ``count`` trits, one
+    :class:`TritUnpacker` per byte (``unpack0`` ...). An illegal byte (243 to 255) decodes to
+    the illegal code ``0b10`` in each of its trits, so that a unit downstream flags it (and
+    counts it as 0). Purely combinational.
+
+    Parameters
+    ----------
+    count : :class:`int`
+        Trits per word, 1 to 1024.
+
+    Members
+    -------
+    data : :py:`In(packed_layout(count))`
+        Encoded bytes.
+    trits : :py:`Out(ArrayLayout(TRIT, count))`
+        The word (the digits past ``count`` in the last byte are dropped).
+
+    Raises
+    ------
+    :exc:`TypeError`, :exc:`ValueError`
+        If ``count`` is not an integer between 1 and 1024.
+    """
+
+    def __init__(self, count):
+        check_int("Count", count, 1, 1024)
+        self._count = count
+        super().__init__({
+            "data": In(packed_layout(count)),
+            "trits": Out(data.ArrayLayout(TRIT, count)),
+        })
+
+    @property
+    def count(self):
+        """Trits per word."""
+        return self._count
+
+    def elaborate(self, platform):
+        m = Module()
+        for b in range(len(self.data)):
+            m.submodules[f"unpack{b}"] = unpacker = TritUnpacker()
+            m.d.comb += unpacker.byte.eq(self.data[b])
+            for i in range(GROUP):
+                t = b * GROUP + i
+                if t < self._count:
+                    m.d.comb += self.trits[t].eq(
+                        Mux(unpacker.illegal, ILLEGAL_CODE, unpacker.trits[i]))
         return m

@@ -1,11 +1,12 @@
 """A line buffer turning a raster stream of pixels into the convolution windows of a layer."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ._common import check_int, check_odd
+from ._common import check_bool, check_int, check_odd
+from .codec import ZERO_BYTE, WordUnpacker, packed_layout
 from .trit import pixel_layout, window_layout
 
 __all__ = ["LineBuffer", "Padding"]
@@ -33,6 +34,21 @@ class LineBuffer(wiring.Component):
     windows), 0 for :attr:`Padding.VALID` (``((height - k) // s + 1)`` x
     ``((width - k) // s + 1)`` windows), stride ``s`` 1 or 2. Frames follow one another with
     no gap; a frame needs no clearing of the storage (rows above the image are masked to 0).
+
+    Pool-group order (``pooling=True`` and ``pool`` high, stride 1 only). The windows are offered
+    by 2x2 pool group of the output map, groups in raster order, each as top-left, top-right,
+    bottom-left, bottom-right, so a unit pooling 4 consecutive windows
+    (:class:`~hw.ternary.OCU`) pools exactly ``sim_models.ternary.pool``'s groups; an odd last
+    output row or column has no group and is not offered. The window register then holds
+    ``k + 1`` x ``k + 1`` pixels, the line store one line more, and a step completing a group
+    (origin ``(y - k + pad, x - k + pad)`` not negative and even) offers its 4 windows in the 4
+    following transfers, during which no step is taken.
+
+    Packed pixels (``packed=True``). ``i_stream`` carries each pixel as
+    :func:`~hw.ternary.packed_layout` bytes, 5 trits per byte, and the line store holds those
+    bytes (1.6 bits per trit instead of 2); each column read is decoded by a
+    :class:`~hw.ternary.WordUnpacker`, so an illegal byte reaches the window as the illegal
+    code in each of its trits. The window register holds decoded trits.
 
     Layer configuration. ``width``, ``height``, ``padding`` and ``stride`` are sampled every
     cycle and must be held stable from the first pixel of a frame until its last window has
@@ -64,9 +80,11 @@ class LineBuffer(wiring.Component):
     image position, the transfer of its last pixel) is offered on ``o_stream`` from edge ``t``
     on: one cycle of latency, the window register being the output register. A step happens
     in every cycle in which the output register is empty or its window is taken and, at an
-    image position, ``i_stream.valid`` is high. With a ready consumer and a producer without
-    gaps one pixel is therefore accepted every cycle, plus one cycle per extension position:
-    at most ``(height + pad) * (width + pad)`` cycles per frame, ``height * width`` for VALID.
+    image position, ``i_stream.valid`` is high (a frame starts with its first pixel: at the
+    origin there is no step without one, so the buffer idles there, also on a configuration
+    without image positions such as the all-zero one after reset). With a ready consumer and
+    a producer without gaps one pixel is therefore accepted every cycle, plus one cycle per
+    extension position: at most ``(height + pad) * (width + pad)`` cycles per frame, ``height * width`` for VALID.
     ``i_stream.ready`` depends combinationally on ``o_stream.ready``; ``o_stream.valid`` does
     not (stream rule 3), and an offered window is held unchanged until taken, so no window is
     dropped or repeated under back-pressure.
@@ -81,11 +99,15 @@ class LineBuffer(wiring.Component):
         Longest line stored, ``k`` to 1024.
     max_height : :class:`int` or :py:`None`
         Largest ``height``, 1 to 65536 (sizes the row counter); :py:`None` (default): 1024.
+    packed : :class:`bool`
+        Pixels arrive and are stored 5 trits per byte (see above).
+    pooling : :class:`bool`
+        Add the ``pool`` input and the storage for pool-group order (see above).
 
     Members
     -------
     i_stream : :py:`In(stream.Signature(pixel_layout(n_i)))`
-        Input pixels in raster order.
+        Input pixels in raster order (:py:`packed_layout(n_i)` with ``packed``).
     o_stream : :py:`Out(stream.Signature(window_layout(n_i, k)))`
         Windows, indexed ``[ky][kx][ci]``, in output raster order.
     width : :py:`In(range(image_width + 1))`
@@ -98,35 +120,46 @@ class LineBuffer(wiring.Component):
         1 or 2.
     busy : :py:`Out(1)`
         A frame is in progress or a window is offered; the configuration must not change.
+    pool : :py:`In(1)`
+        Only with ``pooling``: offer the windows in pool-group order (a configuration input,
+        like ``stride``).
 
     Raises
     ------
     :exc:`TypeError`
-        If a parameter is not an integer.
+        If a parameter is not an integer (``packed``, ``pooling``: not a :class:`bool`).
     :exc:`ValueError`
         If a parameter is out of range (``k`` even).
     """
 
-    def __init__(self, n_i, k, image_width, *, max_height=None):
+    def __init__(self, n_i, k, image_width, *, max_height=None, packed=False, pooling=False):
         check_int("N_I", n_i, 1, 256)
         check_odd("K", k, 1, 7)
         check_int("Image width", image_width, k, 1024)
         if max_height is None:
             max_height = 1024
         check_int("Max height", max_height, 1, MAX_HEIGHT)
+        check_bool("Packed", packed)
+        check_bool("Pooling", pooling)
         self._n_i = n_i
         self._k = k
         self._image_width = image_width
         self._max_height = max_height
-        super().__init__({
-            "i_stream": In(stream.Signature(pixel_layout(n_i))),
+        self._packed = packed
+        self._pooling = pooling
+        members = {
+            "i_stream": In(stream.Signature(
+                packed_layout(n_i) if packed else pixel_layout(n_i))),
             "o_stream": Out(stream.Signature(window_layout(n_i, k))),
             "width": In(range(image_width + 1)),
             "height": In(range(max_height + 1)),
             "padding": In(Padding),
             "stride": In(range(3)),
             "busy": Out(1),
-        })
+        }
+        if pooling:
+            members["pool"] = In(1)
+        super().__init__(members)
 
     @property
     def n_i(self):
@@ -148,12 +181,32 @@ class LineBuffer(wiring.Component):
         """Largest frame height."""
         return self._max_height
 
+    @property
+    def packed(self):
+        """Whether pixels arrive and are stored 5 trits per byte."""
+        return self._packed
+
+    @property
+    def pooling(self):
+        """Whether the ``pool`` input (pool-group window order) exists."""
+        return self._pooling
+
+    @property
+    def lines(self):
+        """Lines held in the line store: ``k - 1``, plus 1 with :attr:`pooling`."""
+        return self._k - 1 + int(self._pooling)
+
     def elaborate(self, platform):
         m = Module()
         n_i, k = self._n_i, self._k
         half = (k - 1) // 2
+        extra = int(self._pooling)  # one more row and column held for the 2x2 pool group
+        size = k + extra  # rows and columns of the window register
         pixel = pixel_layout(n_i)
         zero = pixel.const([0] * n_i)
+        stored = packed_layout(n_i) if self._packed else pixel
+        stored_zero = (stored.const([ZERO_BYTE] * stored.length) if self._packed else zero)
+        pool = self.pool if self._pooling else Const(0)
 
         same = self.padding == Padding.SAME
         pad = Mux(same, half, 0)
@@ -175,62 +228,84 @@ class LineBuffer(wiring.Component):
         in_x = x < self.width
         real = in_x & (y < self.height)
 
-        # the window register (the output register): columns, oldest (kx = 0) first
-        cols = [[Signal(pixel, name=f"win_{kx}_{ky}", reset_less=True) for ky in range(k)]
-                for kx in range(k)]
+        # the window register: columns, oldest (kx = 0) first
+        cols = [[Signal(pixel, name=f"win_{kx}_{ky}", reset_less=True) for ky in range(size)]
+                for kx in range(size)]
         o_valid = Signal()
-        ready_out = ~o_valid | self.o_stream.ready
-        step = ready_out & (~real | self.i_stream.valid)
+        phase = Signal(2)  # window of the pool group on offer: (dy, dx) = (phase[1], phase[0])
+        group_done = ~pool | (phase == 3)
+        ready_out = ~o_valid | (self.o_stream.ready & group_done)
+        # a frame starts with its first pixel: no step at the origin without one (so an
+        # unconfigured, all-zero layer keeps the buffer idle)
+        origin = (x == 0) & (y == 0)
+        step = ready_out & Mux(real, self.i_stream.valid, ~origin)
 
-        new_pixel = Signal(pixel)
-        m.d.comb += new_pixel.eq(Mux(real, self.i_stream.payload, zero))
+        new_pixel = Signal(stored)
+        m.d.comb += new_pixel.eq(Mux(real, self.i_stream.payload, stored_zero))
 
-        # the column at x: k - 1 stored rows (row y - k + 1 + r), then the new pixel
-        column = [Signal(pixel, name=f"column_{r}") for r in range(k)]
-        if k > 1:
-            store = data.ArrayLayout(pixel, k - 1)
+        # the column at x, rows y - size + 1 .. y: size - 1 stored rows, then the new pixel
+        raw = [Signal(stored, name=f"stored_{r}") for r in range(size)]
+        if size > 1:
+            store = data.ArrayLayout(stored, size - 1)
             m.submodules.lines = lines = Memory(shape=store, depth=self._image_width, init=[])
             rd = lines.read_port(domain="comb")
             wr = lines.write_port()
             m.d.comb += [rd.addr.eq(x), wr.addr.eq(x)]
-            for r in range(k - 1):
-                inside = in_x & (y >= k - 1 - r)
-                m.d.comb += column[r].eq(Mux(inside, rd.data[r], zero))
+            m.d.comb += [raw[r].eq(rd.data[r]) for r in range(size - 1)]
             m.d.comb += [
                 wr.en.eq(step & in_x),
-                wr.data.eq(Cat(*column[1:])),
+                wr.data.eq(Cat(*raw[1:])),
             ]
-        m.d.comb += column[k - 1].eq(new_pixel)
+        m.d.comb += raw[size - 1].eq(new_pixel)
+        column = [Signal(pixel, name=f"column_{r}") for r in range(size)]
+        for r in range(size):
+            if self._packed:
+                m.submodules[f"unpack{r}"] = unpacker = WordUnpacker(n_i)
+                m.d.comb += unpacker.data.eq(raw[r])
+                value = unpacker.trits
+            else:
+                value = raw[r]
+            if r < size - 1:  # rows above the image are 0 trits
+                value = Mux(in_x & (y >= size - 1 - r), value, zero)
+            m.d.comb += column[r].eq(value)
 
-        # a step completes the window of origin (y - k + 1 + pad, x - k + 1 + pad)
+        # a step completes the window of origin (y - k + 1 + pad, x - k + 1 + pad) or, for a pool
+        # group, the group of top-left origin (y - k + pad, x - k + pad)
         off_y = Signal(signed(len(y) + 1))
         off_x = Signal(signed(len(x) + 1))
         m.d.comb += [
-            off_y.eq(y - (k - 1) + pad),
-            off_x.eq(x - (k - 1) + pad),
+            off_y.eq(y - (k - 1) + pad - pool),
+            off_x.eq(x - (k - 1) + pad - pool),
         ]
-        stride2 = self.stride == 2
-        emit = ((off_y >= 0) & (off_x >= 0)
-                & ~(stride2 & (off_y[0] | off_x[0])))
+        skip = Mux(pool | (self.stride == 2), off_y[0] | off_x[0], 0)
+        emit = (off_y >= 0) & (off_x >= 0) & ~skip
 
         m.d.comb += [
             self.i_stream.ready.eq(ready_out & real),
             self.o_stream.valid.eq(o_valid),
             self.busy.eq(o_valid | (x != 0) | (y != 0)),
         ]
+        # the window on offer: the newest k x k pixels, or pool-group window (dy, dx)
         for ky in range(k):
             for kx in range(k):
-                m.d.comb += self.o_stream.payload[ky][kx].eq(cols[kx][ky])
+                if extra:
+                    pick = [cols[kx + dx][ky + dy] for dy in (0, 1) for dx in (0, 1)]
+                    value = Mux(pool, Array(pick)[phase], cols[kx + 1][ky + 1])
+                else:
+                    value = cols[kx][ky]
+                m.d.comb += self.o_stream.payload[ky][kx].eq(value)
 
+        with m.If(o_valid & self.o_stream.ready & ~group_done):
+            m.d.sync += phase.eq(phase + 1)
         with m.If(ready_out):
             m.d.sync += o_valid.eq(0)
         with m.If(step):
-            m.d.sync += o_valid.eq(emit)
-            for kx in range(k - 1):
-                for ky in range(k):
+            m.d.sync += [o_valid.eq(emit), phase.eq(0)]
+            for kx in range(size - 1):
+                for ky in range(size):
                     m.d.sync += cols[kx][ky].eq(Mux(x == 0, zero, cols[kx + 1][ky]))
-            for ky in range(k):
-                m.d.sync += cols[k - 1][ky].eq(column[ky])
+            for ky in range(size):
+                m.d.sync += cols[size - 1][ky].eq(column[ky])
             with m.If(x == last_x):
                 m.d.sync += x.eq(0)
                 with m.If(y == last_y):

@@ -90,7 +90,10 @@ class OCU(ChannelUnit):
     pipeline : :class:`int`
         Pipeline register stages, 0 to 2.
     pooling : :py:`None` or :class:`str`
-        :py:`None`, ``"max"`` or ``"sum"`` over 4 consecutive window sums.
+        :py:`None`, ``"max"`` or ``"sum"`` over 4 consecutive window sums, or ``"select"``:
+        chosen at run time by the ``pool`` input (:class:`~hw.ternary.Pooling`, to be held
+        stable while ``busy``; :attr:`~hw.ternary.Pooling.NONE` passes every window sum on);
+        :attr:`sum_width` is then that of sum pooling.
 
     Members
     -------
@@ -105,6 +108,8 @@ class OCU(ChannelUnit):
         Threshold writes: ``lo`` and ``hi``, signed :attr:`threshold_width` bits.
     busy : :py:`Out(1)`
         A window is in flight (pipeline stages or a partly accumulated pool group).
+    pool : :py:`In(Pooling)`
+        Only with ``pooling="select"``: the pooling of the next results.
 
     Submodules: ``products`` (:class:`~hw.ternary.TernaryProducts`), ``pop_pos``, ``pop_neg``
     (:class:`~hw.ternary.PopCount`) and ``check`` (:class:`~hw.ternary.TritCheck`).

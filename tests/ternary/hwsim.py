@@ -65,14 +65,15 @@ class UnitRun:
     unchanged until taken) and that the write streams are never ready while a window is
     offered or ``busy`` is high. ``writes`` (list of (before window index, stream name,
     payload), e.g. ``(4, "w_stream", {"addr": 0, "word": [...]})``) are writes inserted between
-    windows; each waits for the unit to become idle.
+    windows; each waits for the unit to become idle. ``pool`` (a :class:`~hw.ternary.Pooling`)
+    drives the ``pool`` input of a unit built with ``pooling="select"``.
 
     Attributes after :meth:`run`: ``results`` (dicts of the result fields), ``in_cycles`` and
     ``out_cycles`` (cycle numbers of the window and result transfers).
     """
 
     def __init__(self, dut, words, thresholds, windows, *, gaps=0.0, stall=0.0, seed=0,
-                 writes=(), max_cycles=20000):
+                 writes=(), max_cycles=20000, pool=None):
         self.dut = dut
         self.words = words
         self.thresholds = thresholds
@@ -82,7 +83,11 @@ class UnitRun:
         self.rng = random.Random(seed)
         self.writes = list(writes)
         self.max_cycles = max_cycles
-        self.expected = len(windows) // dut.windows_per_result
+        self.pool = pool
+        per_result = dut.windows_per_result
+        if pool is not None:
+            per_result = 1 if pool.name == "NONE" else 4
+        self.expected = len(windows) // per_result
         self.results = []
         self.in_cycles = []
         self.out_cycles = []
@@ -90,6 +95,8 @@ class UnitRun:
 
     async def _producer(self, ctx):
         dut = self.dut
+        if self.pool is not None:
+            ctx.set(dut.pool, self.pool)
         for addr, word in enumerate(self.words):
             await put(ctx, dut.w_stream, {"addr": addr, "word": word})
         await put(ctx, dut.th_stream, self.thresholds)

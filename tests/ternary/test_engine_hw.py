@@ -12,127 +12,108 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw.ternary import Padding, TernaryEngine
-from sim_models.ternary import ternary_conv2d, threshold
+from hw.ternary import TernaryEngine
+from sim_models.ternary import TernaryLayer
+from verif.ternary.engine import EngineConfig, EnginePlan
 
 _hwsim = runpy.run_path(str(Path(__file__).with_name("hwsim.py")))
 exactly = _hwsim["exactly"]
-as_dict = _hwsim["as_dict"]
 put = _hwsim["put"]
 
 SEED = 20261124
 ROOT = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------------------------
-# golden model and random layers
+# random layers and the plan runner
 
 
-def random_trits(rng, shape):
-    return np.array(rng.choices((-1, 0, 1), k=int(np.prod(shape))), dtype=np.int64).reshape(shape)
+def random_trits(rng, shape, density=2 / 3):
+    """Trits, each nonzero with probability ``density``."""
+    n = int(np.prod(shape))
+    values = [rng.choice((-1, 1)) if rng.random() < density else 0 for _ in range(n)]
+    return np.array(values, dtype=np.int64).reshape(shape)
 
 
-def random_layer(rng, dut, *, ch_in, ch_out, padding, stride):
-    """Weights ``(n_o, k, k, n_i)`` and thresholds for every OCU (also the unused channels, so
-    that silencing is exercised) and the descriptor fields."""
-    k = dut.k
-    weights = random_trits(rng, (dut.n_o, k, k, dut.n_i))
-    lo = np.array([rng.randint(-4, 1) for _ in range(dut.n_o)])
-    hi = np.array([rng.randint(-1, 4) for _ in range(dut.n_o)])
-    return {"weights": weights, "lo": lo, "hi": hi, "ch_in": ch_in, "ch_out": ch_out,
-            "padding": padding, "stride": stride}
+def random_layer(rng, k, c_in, c_out, *, padding="same", stride=1, pooling=None, raw=False):
+    weights = random_trits(rng, (c_out, k, k, c_in))
+    if raw:
+        return TernaryLayer(weights, stride=stride, padding=padding, pooling=pooling)
+    scale = 4 if pooling == "sum" else 1
+    lo = np.array([rng.randint(-4 * scale, scale) for _ in range(c_out)])
+    hi = np.array([rng.randint(-scale, 4 * scale) for _ in range(c_out)])
+    return TernaryLayer(weights, lo, hi, stride=stride, padding=padding, pooling=pooling)
 
 
-def golden(dut, layer, image):
-    """Expected output pixels ``(h_out, w_out, n_o)``: the golden model on the active channels,
-    0 trits above ``ch_out``."""
-    ch_in, ch_out = layer["ch_in"], layer["ch_out"]
-    sums = ternary_conv2d(image[:, :, :ch_in], layer["weights"][:ch_out, :, :, :ch_in],
-                          stride=layer["stride"], padding=layer["padding"])
-    trits = threshold(sums, layer["lo"][:ch_out], layer["hi"][:ch_out]).astype(np.int64)
-    out = np.zeros((*trits.shape[:2], dut.n_o), dtype=np.int64)
-    out[:, :, :ch_out] = trits
-    return out
+def run_plan(dut, plan, *, gaps=0.0, stall=0.0, seed=0, max_cycles=20000, hold=()):
+    """Execute ``plan.steps()`` on ``dut`` in the Amaranth simulator; return the outputs per
+    layer (dicts ``pixel``, ``sums``, ``illegal``) and the cycle count.
 
-
-# --------------------------------------------------------------------------------------------
-# simulation
-
-
-def simulate(dut, layers, first_image, *, gaps=0.0, stall=0.0, seed=0, max_cycles=20000):
-    """Run ``layers`` in sequence: for each, load every OCU's weights and thresholds while the
-    engine is idle, set the descriptor, stream the image and collect the output pixels. The
-    first layer's input is ``first_image``; each further layer's input is the previous layer's
-    hardware output. Checks the stream rules on ``o_stream`` and that the write streams are
-    never ready while busy. Returns the images fed and the outputs, one per layer."""
+    The driver writes the weight memory, then per layer waits for ``busy`` low, writes the
+    thresholds, sets the descriptor and streams the frames (a chained layer the pixels
+    recorded for the layer before), with an idle cycle before a pixel with probability
+    ``gaps``; the consumer drops ``o_stream.ready`` with probability ``stall``. Checked on
+    the way: an offered output is held unchanged until taken, threshold writes are never
+    ready while busy. The descriptor of a layer is set once all outputs of the layer before
+    have been taken. ``hold`` lists layer indices before which a further weight write (of
+    the layer's own first word, unchanged) is made while the engine is idle, forcing a
+    refetch.
+    """
     rng = random.Random(seed)
-    images = [first_image]
-    outputs = [[] for _ in layers]
-    sizes = []
-    state = {"cycle": 0, "layer": 0, "done": False}
-
-    def out_size(layer, image):
-        k, s = dut.k, layer["stride"]
-        h, w = image.shape[:2]
-        if layer["padding"] == "same":
-            return -(-h // s), -(-w // s)
-        return (h - k) // s + 1, (w - k) // s + 1
+    steps = plan.steps()
+    expected = plan.outputs_per_layer
+    outputs = [[] for _ in expected]
+    state = {"cycle": 0, "layer": 0}
 
     async def producer(ctx):
-        for index, layer in enumerate(layers):
-            if index:
+        layer = -1
+        weights = []
+        for step in steps:
+            if step["op"] == "weights":
+                weights = step["writes"]
+                for addr, data in weights:
+                    await put(ctx, dut.w_stream, {"addr": addr, "data": data})
+            elif step["op"] == "layer":
+                layer += 1
+                if layer:
+                    while len(outputs[layer - 1]) < expected[layer - 1]:
+                        await ctx.tick()
+                ctx.set(dut.layer, step["desc"])
                 await ctx.tick().until(~dut.busy)
-                while len(outputs[index - 1]) < sizes[index - 1][0] * sizes[index - 1][1]:
-                    await ctx.tick()
-                h, w = sizes[index - 1]
-                images.append(np.array(outputs[index - 1], dtype=np.int64).reshape(h, w, -1))
-            image = images[index]
-            sizes.append(out_size(layer, image))
-            state["layer"] = index
-            # the descriptor first: an unsupported one (e.g. the all-zero one after reset)
-            # keeps the line buffer scanning and the engine busy
-            ctx.set(dut.layer, {
-                "width": image.shape[1], "height": image.shape[0],
-                "ch_in": layer["ch_in"], "ch_out": layer["ch_out"],
-                "padding": Padding.SAME if layer["padding"] == "same" else Padding.VALID,
-                "stride": layer["stride"]})
-            await ctx.tick().until(~dut.busy)
-            weights = layer["weights"]
-            for co in range(dut.n_o):
-                for addr in range(dut.k * dut.k):
-                    word = weights[co, addr // dut.k, addr % dut.k].tolist()
-                    await put(ctx, dut.w_stream, {"ocu": co, "addr": addr, "word": word})
-                await put(ctx, dut.th_stream,
-                          {"ocu": co, "lo": int(layer["lo"][co]), "hi": int(layer["hi"][co])})
-            for row in image.tolist():
-                for pixel in row:
+                if layer in hold:
+                    base = plan.layers[layer].base
+                    await put(ctx, dut.w_stream, {"addr": base, "data": weights[base][1]})
+                state["layer"] = layer
+            elif step["op"] == "thresholds":
+                for ocu, lo, hi in step["writes"]:
+                    await put(ctx, dut.th_stream, {"ocu": ocu, "lo": lo, "hi": hi})
+            else:
+                pixels = ([p["pixel"] for p in outputs[layer - 1]] if step.get("chain")
+                          else step["pixels"])
+                assert len(pixels) == step["inputs"]
+                for pixel in pixels:
                     while rng.random() < gaps:
                         await ctx.tick()
                     await put(ctx, dut.i_stream, pixel)
-        state["done"] = True
 
     async def consumer(ctx):
         held = None
-        while True:
-            index = state["layer"]
-            if state["done"] and len(outputs[-1]) == sizes[-1][0] * sizes[-1][1]:
-                break
+        while len(outputs[-1]) < expected[-1]:
             ready = rng.random() >= stall
             ctx.set(dut.o_stream.ready, ready)
             sampled = await ctx.tick().sample(
                 dut.o_stream.valid, dut.o_stream.payload, dut.busy, dut.i_stream.valid,
-                dut.w_stream.ready, dut.th_stream.ready)
-            valid, payload, busy, i_valid, w_ready, th_ready = sampled[-6:]
+                dut.th_stream.ready)
+            valid, payload, busy, i_valid, th_ready = sampled[-5:]
             state["cycle"] += 1
             assert state["cycle"] < max_cycles, "simulation does not finish"
-            fields = as_dict(payload, dut.output_layout)
-            fields["pixel"] = [int(t) for t in fields["pixel"]]
+            fields = {"pixel": [int(b) for b in payload.pixel],
+                      "sums": [int(v) for v in payload.sums], "illegal": int(payload.illegal)}
             if held is not None:
                 assert valid and fields == held, f"cycle {state['cycle']}: result changed"
             if busy or i_valid:
-                assert not w_ready and not th_ready, f"cycle {state['cycle']}: write while busy"
+                assert not th_ready, f"cycle {state['cycle']}: threshold write while busy"
             if valid and ready:
-                assert not fields["illegal"]
-                outputs[index].append(fields["pixel"])
+                outputs[state["layer"]].append(fields)
                 held = None
             else:
                 held = fields if valid else None
@@ -142,16 +123,14 @@ def simulate(dut, layers, first_image, *, gaps=0.0, stall=0.0, seed=0, max_cycle
     sim.add_testbench(producer)
     sim.add_testbench(consumer)
     sim.run()
-    return images, outputs
+    return outputs, state["cycle"]
 
 
-def check_run(dut, layers, image, **kwargs):
-    images, outputs = simulate(dut, layers, image, **kwargs)
-    assert len(images) == len(layers)
-    for layer, fed, got in zip(layers, images, outputs, strict=True):
-        expected = golden(dut, layer, fed)
-        got = np.array(got, dtype=np.int64).reshape(expected.shape)
-        np.testing.assert_array_equal(got, expected)
+def check_plan(dut, layers, images, *, chain=True, **kwargs):
+    plan = EnginePlan(EngineConfig.of(dut), layers, images, chain=chain)
+    outputs, cycles = run_plan(dut, plan, **kwargs)
+    assert plan.check(outputs) == sum(plan.outputs_per_layer)
+    return plan, outputs, cycles
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,31 +144,88 @@ def test_layer_matches_golden(padding, stride):
     print(f"seed {seed}")
     rng = random.Random(seed)
     dut = TernaryEngine(4, 4, 3, 8)
-    layer = random_layer(rng, dut, ch_in=3, ch_out=3, padding=padding, stride=stride)
-    image = random_trits(rng, (5, 6, 4))
-    check_run(dut, [layer], image, gaps=0.2, stall=0.3, seed=seed)
+    layer = random_layer(rng, 3, 3, 3, padding=padding, stride=stride)
+    images = random_trits(rng, (2, 5, 6, 3))
+    check_plan(dut, [layer], images, gaps=0.2, stall=0.3, seed=seed)
 
 
-def test_two_layers_in_sequence():
-    """Layer 1 (3 -> 4 channels, SAME, stride 1) then, after reloading, layer 2 (4 -> 2
-    channels, VALID, stride 2) on layer 1's output."""
+@pytest.mark.parametrize("pooling", ["max", "sum"])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_pooled_layer_matches_golden(pooling, padding):
+    seed = SEED + 11 + (pooling == "max") + 2 * (padding == "same")
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    dut = TernaryEngine(5, 3, 3, 8, pipeline=2)
+    layer = random_layer(rng, 3, 5, 3, padding=padding, pooling=pooling)
+    images = random_trits(rng, (2, 7, 6, 5))
+    check_plan(dut, [layer], images, gaps=0.2, stall=0.3, seed=seed)
+
+
+def test_network_chained_through_the_engine():
+    """Three layers as the digits network has them (SAME; SAME + max pooling; VALID + sum
+    pooling with raw sums), each layer on all images, fed the engine's own output of the layer
+    before; the weights of all layers written once, fetched per layer."""
     print(f"seed {SEED}")
     rng = random.Random(SEED)
-    dut = TernaryEngine(4, 4, 3, 8, pipeline=2)
+    dut = TernaryEngine(6, 6, 3, 8, weight_depth=3 * 6 * 9, pipeline=1)
     layers = [
-        random_layer(rng, dut, ch_in=3, ch_out=4, padding="same", stride=1),
-        random_layer(rng, dut, ch_in=4, ch_out=2, padding="valid", stride=2),
+        random_layer(rng, 3, 1, 6),
+        random_layer(rng, 3, 6, 6, pooling="max"),
+        random_layer(rng, 3, 6, 4, padding="valid", pooling="sum", raw=True),
     ]
-    image = random_trits(rng, (6, 7, 4))
-    check_run(dut, layers, image, gaps=0.1, stall=0.3, seed=SEED)
+    images = random_trits(rng, (3, 8, 8, 1))
+    check_plan(dut, layers, images, gaps=0.1, stall=0.2, seed=SEED, hold=(1,))
 
 
 def test_back_to_back_pipeline0():
-    """No gaps, no stalls, combinational OCUs; 3 channels of 3."""
+    """No gaps, no stalls, combinational OCUs: one window per cycle once the weights are in."""
     rng = random.Random(SEED + 7)
     dut = TernaryEngine(3, 3, 3, 8, pipeline=0)
-    layer = random_layer(rng, dut, ch_in=3, ch_out=3, padding="same", stride=1)
-    check_run(dut, [layer], random_trits(rng, (5, 6, 3)))
+    layer = random_layer(rng, 3, 3, 3)
+    images = random_trits(rng, (2, 5, 6, 3))
+    _, _, cycles = check_plan(dut, [layer], images)
+    # weight writes (27) and threshold writes (3) each one cycle, the fetch 27 + 1, then 60
+    # pixels at one per cycle plus the SAME extension steps (bottom row, right column)
+    steps = 2 * 6 * 7
+    assert cycles <= 27 + 3 + 28 + steps + 8
+
+
+def test_illegal_codes_are_flagged():
+    """An illegal input byte, or an illegal weight byte of an active channel, sets
+    ``illegal``; illegal codes count as 0 in the sums."""
+    dut = TernaryEngine(5, 2, 1, 4)
+    cfg = EngineConfig.of(dut)
+    weights = np.ones((2, 1, 1, 5), dtype=np.int64)
+    layer = TernaryLayer(weights, [-9, -9], [9, 9])
+    plan = EnginePlan(cfg, [layer], np.ones((1, 1, 2, 5), dtype=np.int64))
+    steps = plan.steps()
+    steps[-1]["pixels"][1] = [250]  # the second pixel: an illegal byte
+    plan.steps = lambda: steps
+    outputs, _ = run_plan(dut, plan)
+    got = outputs[0]
+    assert [p["illegal"] for p in got] == [0, 1]
+    assert [p["sums"] for p in got] == [[5, 5], [0, 0]]
+    # an illegal weight word of output channel 1
+    steps = EnginePlan(cfg, [layer], np.ones((1, 1, 2, 5), dtype=np.int64)).steps()
+    steps[0]["writes"][1][1] = [255]
+    plan.steps = lambda: steps
+    outputs, _ = run_plan(dut, plan)
+    assert [p["illegal"] for p in outputs[0]] == [1, 1]
+    assert [p["sums"] for p in outputs[0]] == [[5, 0], [5, 0]]
+
+
+def test_plan_rejects_layers_that_do_not_fit():
+    dut = TernaryEngine(4, 4, 3, 8)
+    cfg = EngineConfig.of(dut)
+    rng = random.Random(1)
+    images = random_trits(rng, (1, 4, 4, 4))
+    with pytest.raises(ValueError, match="Layer input channels must be between 1 and N_I = 4"):
+        EnginePlan(cfg, [random_layer(rng, 3, 5, 2)], random_trits(rng, (1, 4, 4, 5)))
+    with pytest.raises(ValueError, match="do not fit the weight memory of 36 words"):
+        EnginePlan(cfg, [random_layer(rng, 3, 4, 4), random_layer(rng, 3, 4, 4)], images)
+    with pytest.raises(ValueError, match="The engine pools with stride 1 only"):
+        EnginePlan(cfg, [random_layer(rng, 3, 4, 4, stride=2, pooling="max")],
+                   random_trits(rng, (1, 8, 8, 4)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,6 +280,8 @@ def test_shared_verilog_one_module():
      "Pipeline must be an integer between 0 and 2, not 3"),
     ((1, 1, 3, 8), {"max_height": 0}, ValueError,
      "Max height must be an integer between 1 and 65536, not 0"),
+    ((1, 1, 3, 8), {"weight_depth": 65537}, ValueError,
+     "Weight depth must be an integer between 1 and 65536, not 65537"),
     ((1.0, 1, 3, 8), {}, TypeError, "N_I must be an integer between 1 and 256, not 1.0"),
 ])
 def test_invalid(args, kwargs, error, message):

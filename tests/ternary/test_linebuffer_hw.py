@@ -12,6 +12,7 @@ from amaranth.back import verilog
 from amaranth.sim import Simulator
 
 from hw.ternary.linebuffer import LineBuffer, Padding
+from sim_models.ternary import pack_trits
 
 _hwsim = runpy.run_path(str(Path(__file__).with_name("hwsim.py")))
 exactly = _hwsim["exactly"]
@@ -22,8 +23,10 @@ SEED = 20261124
 # plain-Python model: np.pad and slicing
 
 
-def expected_windows(image, k, padding, stride):
-    """Windows ``[ky][kx][ci]`` (nested lists) of the convolution, in output raster order."""
+def expected_windows(image, k, padding, stride, pool=False):
+    """Windows ``[ky][kx][ci]`` (nested lists) of the convolution, in output raster order; with
+    ``pool`` grouped by 2x2 pool group (groups in raster order, each top-left, top-right,
+    bottom-left, bottom-right; an odd last row or column dropped)."""
     h, w, _ = image.shape
     pad = (k - 1) // 2 if padding == "same" else 0
     padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)))
@@ -31,8 +34,13 @@ def expected_windows(image, k, padding, stride):
         h_out, w_out = -(-h // stride), -(-w // stride)
     else:
         h_out, w_out = (h - k) // stride + 1, (w - k) // stride + 1
-    return [padded[oy * stride:oy * stride + k, ox * stride:ox * stride + k].tolist()
-            for oy in range(h_out) for ox in range(w_out)]
+    def window(oy, ox):
+        return padded[oy * stride:oy * stride + k, ox * stride:ox * stride + k].tolist()
+
+    if pool:
+        return [window(2 * gy + dy, 2 * gx + dx) for gy in range(h_out // 2)
+                for gx in range(w_out // 2) for dy in (0, 1) for dx in (0, 1)]
+    return [window(oy, ox) for oy in range(h_out) for ox in range(w_out)]
 
 
 def random_image(rng, h, w, n_i):
@@ -47,21 +55,23 @@ def random_image(rng, h, w, n_i):
 def simulate(dut, frames, *, gaps=0.0, stall=0.0, seed=0, max_cycles=20000):
     """Stream ``frames`` back to back; collect the windows.
 
-    ``frames`` is a list of ``(image, padding, stride)``, ``image`` an array
-    ``(height, width, n_i)``. The configuration of a frame is set when ``busy`` is low before
-    its first pixel (at once when it does not change). Checks the stream rules on
-    ``o_stream`` (an offered window is held unchanged until taken). Returns the windows
+    ``frames`` is a list of ``(image, padding, stride)`` or ``(image, padding, stride, pool)``,
+    ``image`` an array ``(height, width, n_i)``; with a packed DUT the pixels are sent packed
+    (:func:`sim_models.ternary.pack_trits`). The configuration of a frame is set when
+    ``busy`` is low before its first pixel (at once when it does not change). Checks the
+    stream rules on ``o_stream`` (an offered window is held unchanged until taken). Returns the windows
     (nested lists) and the cycle count until the last window is taken.
     """
     rng = random.Random(seed)
-    expected = sum(len(expected_windows(f, dut.k, p, s)) for f, p, s in frames)
+    frames = [(*f, False) if len(f) == 3 else f for f in frames]
+    expected = sum(len(expected_windows(f, dut.k, p, s, q)) for f, p, s, q in frames)
     got = []
     cycles = [0]
 
     async def producer(ctx):
         current = None
-        for frame, padding, stride in frames:
-            config = (frame.shape[0], frame.shape[1], padding, stride)
+        for frame, padding, stride, pool in frames:
+            config = (frame.shape[0], frame.shape[1], padding, stride, pool)
             if config != current:
                 if current is not None:
                     await ctx.tick().until(~dut.busy)
@@ -69,12 +79,15 @@ def simulate(dut, frames, *, gaps=0.0, stall=0.0, seed=0, max_cycles=20000):
                 ctx.set(dut.width, config[1])
                 ctx.set(dut.padding, Padding.SAME if padding == "same" else Padding.VALID)
                 ctx.set(dut.stride, stride)
+                if dut.pooling:
+                    ctx.set(dut.pool, pool)
                 current = config
             for row in frame.tolist():
                 for pixel in row:
                     while rng.random() < gaps:
                         await ctx.tick()
-                    ctx.set(dut.i_stream.payload, pixel)
+                    ctx.set(dut.i_stream.payload,
+                            pack_trits(pixel).tolist() if dut.packed else pixel)
                     ctx.set(dut.i_stream.valid, 1)
                     await ctx.tick().until(dut.i_stream.ready)
                     ctx.set(dut.i_stream.valid, 0)
@@ -162,9 +175,21 @@ def test_max_height_invalid(height, exc):
         LineBuffer(2, 3, 8, max_height=height)
 
 
+@pytest.mark.parametrize("name", ["packed", "pooling"])
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_flags_invalid(name, value):
+    with pytest.raises(TypeError, match=exactly(
+            f"{name.capitalize()} must be a bool, not {value!r}")):
+        LineBuffer(2, 3, 8, **{name: value})
+
+
 def test_properties():
     dut = LineBuffer(3, 5, 16)
     assert (dut.n_i, dut.k, dut.image_width, dut.max_height) == (3, 5, 16, 1024)
+    assert (dut.packed, dut.pooling, dut.lines) == (False, False, 4)
+    dut = LineBuffer(7, 3, 16, packed=True, pooling=True)
+    assert (dut.packed, dut.pooling, dut.lines) == (True, True, 3)
+    assert len(dut.i_stream.payload.as_value()) == 16  # 7 trits in 2 bytes
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,6 +234,65 @@ def test_configuration_changes():
     got, _ = simulate(dut, frames, gaps=0.2, stall=0.2, seed=seed)
     want = [win for image, p, s in frames for win in expected_windows(image, 3, p, s)]
     assert got == want
+
+
+POOL_CASES = [(k, padding, h, w) for k in (1, 3, 5) for padding in ("same", "valid")
+              for h, w in ((6, 6), (7, 5), (5, 8))
+              if padding == "same" or (h > k and w > k)]  # VALID: at least one pool group
+
+
+@pytest.mark.parametrize("k, padding, h, w", POOL_CASES)
+def test_pool_group_order(k, padding, h, w):
+    """``pool`` high: the 4 windows of each 2x2 pool group one after the other (odd last row
+    and column dropped); ``pool`` low on the same DUT: raster order; frames alternate."""
+    seed = SEED + 31 * h + w + k
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    frames = [(random_image(rng, h, w, 2), padding, 1, pool) for pool in (True, False, True)]
+    dut = LineBuffer(2, k, 8, max_height=8, pooling=True)
+    got, _ = simulate(dut, frames, gaps=0.2, stall=0.3, seed=seed)
+    want = [win for image, p, s, q in frames for win in expected_windows(image, k, p, s, q)]
+    assert got == want
+
+
+@pytest.mark.parametrize("n_i", [1, 5, 7])
+@pytest.mark.parametrize("pooling", [False, True])
+def test_packed_pixels(n_i, pooling):
+    """Pixels sent and stored 5 trits per byte give the same windows, both orders."""
+    seed = SEED + n_i
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    frames = [(random_image(rng, 6, 5, n_i), p, s, q) for p, s, q in
+              [("same", 1, pooling), ("valid", 1, False), ("same", 2, False)]]
+    dut = LineBuffer(n_i, 3, 8, max_height=8, packed=True, pooling=pooling)
+    got, _ = simulate(dut, frames, gaps=0.2, stall=0.2, seed=seed)
+    want = [win for image, p, s, q in frames for win in expected_windows(image, 3, p, s, q)]
+    assert got == want
+
+
+def test_packed_illegal_byte_gives_illegal_codes():
+    """A byte of 243 or more reaches the window as the illegal code in each of its trits."""
+    dut = LineBuffer(7, 1, 4, max_height=4, packed=True)
+    image = np.zeros((1, 1, 7), dtype=np.int64)
+    got = []
+
+    async def bench(ctx):
+        ctx.set(dut.width, 1)
+        ctx.set(dut.height, 1)
+        ctx.set(dut.stride, 1)
+        ctx.set(dut.o_stream.ready, 1)
+        ctx.set(dut.i_stream.payload, [250, int(pack_trits(image[0, 0, 5:])[0])])
+        ctx.set(dut.i_stream.valid, 1)
+        await ctx.tick().until(dut.i_stream.ready)
+        ctx.set(dut.i_stream.valid, 0)
+        payload = (await ctx.tick().sample(dut.o_stream.payload))[-1]
+        got.append([list(pixel) for pixel in payload[0]][0])
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert got == [[-2] * 5 + [0, 0]]
 
 
 def scan(size, k, padding, stride):

@@ -134,7 +134,7 @@ def test_pipeline_invalid(pipeline, exc):
                                           ("", ValueError), (0, TypeError), (False, TypeError)])
 def test_pooling_invalid(pooling, exc):
     with pytest.raises(exc, match=exactly(
-            f"Pooling must be None, 'max' or 'sum', not {pooling!r}")):
+            f"Pooling must be None, 'max', 'sum' or 'select', not {pooling!r}")):
         OCU(4, 3, pooling=pooling)
 
 
@@ -215,6 +215,25 @@ def test_random_windows(pipeline, pooling, storage):
     words = random_words(rng, n_i, k)
     windows = [random_window(rng, n_i, k, rng.choice((0.1, 0.5, 0.9))) for _ in range(24)]
     check(dut, words, -3, 2, windows, gaps=0.3, stall=0.3, seed=pipeline)
+
+
+@pytest.mark.parametrize("mode", ["NONE", "MAX", "SUM"])
+@pytest.mark.parametrize("pipeline", [0, 1, 2])
+def test_pooling_selected_at_run_time(pipeline, mode):
+    """``pooling="select"``: the ``pool`` input gives each mode's results, with the width of
+    sum pooling."""
+    from hw.ternary import Pooling
+
+    rng = random.Random(f"select{pipeline}{mode}")
+    n_i, k = 4, 3
+    dut = OCU(n_i, k, pipeline=pipeline, pooling="select")
+    assert dut.sum_width == OCU(n_i, k, pooling="sum").sum_width
+    words = random_words(rng, n_i, k)
+    windows = [random_window(rng, n_i, k, rng.choice((0.1, 0.5, 0.9))) for _ in range(24)]
+    got = run(dut, words, {"lo": -3, "hi": 2}, windows, gaps=0.3, stall=0.3, seed=pipeline,
+              pool=Pooling[mode])
+    pooling = None if mode == "NONE" else mode.lower()
+    assert got == expected_results(windows, words, -3, 2, pooling)
 
 
 @pytest.mark.parametrize("pipeline, pooling", [(0, None), (1, "max"), (2, "sum")])
