@@ -7,18 +7,22 @@ The testbench is split into the usual four parts:
   valid/ready), stream the windows back to back on ``i_stream`` (one per clock while the unit
   is ready) and record every result taken from ``o_stream``;
 * **model** (:class:`OCUModel`, :class:`BinaryOCUModel`, on :mod:`sim_models.ternary`): the sum
-  is the dot product of the window with the weights (pooled over 4 windows with pooling), the
-  trit is :func:`sim_models.ternary.threshold` of it, ``illegal`` is set when a window of the
-  result or a weight holds the code ``0b10``;
+  is the dot product of the window with the weights (pooled over 4 windows with pooling); for
+  the ternary unit the trit is :func:`sim_models.ternary.threshold` of it and ``illegal`` is set
+  when a window of the result or a weight holds the code ``0b10``; for the binary (XNOR) unit
+  the bit is ``sum >= th``;
 * **checker** (:func:`check_results`): every result against the model, plus one window per clock
   on the sets without back-pressure; a mismatch names the set, the window index, the expected
   and actual values and a one-line repro command.
 
 The Verilog is emitted by :func:`gen.verilog.emit` and built with ``cocotb_tools.runner`` into
 ``build/verif/<module>/<sim>/``; the job reaches the simulator as a JSON file (``EF_JOB``).
-Run one configuration from the shell with, e.g.::
+Both registry designs ``ternary_ocu`` and ``binary_ocu`` are supported; each has its own vector
+sets (:data:`SET_NAMES`, :data:`BINARY_SET_NAMES`). Run one configuration from the shell with,
+e.g.::
 
     SIM=verilator python -m verif.ternary.ocu -p n_i=8 -p k=3 -p latency=1 --seed 7
+    SIM=icarus python -m verif.ternary.ocu --design binary_ocu -p n_i=16 -p pooling=max
 """
 
 from __future__ import annotations
@@ -34,20 +38,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from amaranth.hdl import Shape
 
 from sim_models.ternary import decode_trits_masked, pool, ternary_conv2d, threshold
 
 from .. import sim as _sim
 from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
 
-__all__ = ["OCUModel", "BinaryOCUModel", "VectorSet", "SET_NAMES", "vector_sets",
-           "OCUMismatch", "OCUReport", "check_results", "run", "repro_command", "BUILD_ROOT"]
+__all__ = ["OCUModel", "BinaryOCUModel", "VectorSet", "SET_NAMES", "BINARY_SET_NAMES",
+           "DESIGNS", "default_sets", "vector_sets", "thresholds", "expected", "OCUMismatch",
+           "OCUReport", "check_results", "run", "repro_command", "BUILD_ROOT"]
 
 BUILD_ROOT = Path("build") / "verif"
 POOL_SIZE = 4
 #: Names of the vector sets of :func:`vector_sets`, in run order.
 SET_NAMES = ("random", "zero", "sparse", "max", "min", "boundary", "inverted", "illegal",
              "illegal_weight", "stall")
+#: Names of the vector sets of the binary unit, in run order (it has no zero and no illegal
+#: values, and a single threshold).
+BINARY_SET_NAMES = ("random", "max", "min", "boundary", "stall")
+#: Registry designs this testbench runs.
+DESIGNS = ("ternary_ocu", "binary_ocu")
 
 
 def _pooling(pooling):
@@ -66,6 +77,9 @@ class OCUModel:
     pooling : {None, "none", "max", "sum"}, optional
         Pooling over 4 consecutive window sums.
     """
+
+    #: Threshold register fields, the keyword arguments of a call after the weights.
+    threshold_fields = ("lo", "hi")
 
     def __init__(self, n_i, k, pooling=None):
         if not isinstance(n_i, int) or not 1 <= n_i <= 256:
@@ -126,6 +140,8 @@ class BinaryOCUModel(OCUModel):
     (1 where the value is at least ``th``).
     """
 
+    threshold_fields = ("th",)
+
     def __call__(self, windows, weights, th):
         win = 2 * np.asarray(windows).reshape(-1, self.k, self.k, self.n_i) - 1
         wts = 2 * np.asarray(weights) - 1
@@ -141,14 +157,41 @@ _CODE = np.array([0b11, 0b00, 0b01])  # trit + 1 -> code
 
 @dataclass
 class VectorSet:
-    """One load of weights and thresholds followed by a burst of windows (codes)."""
+    """One load of weights and thresholds followed by a burst of windows.
+
+    Elements are 2-bit trit codes for the ternary unit, bits (1 is ``+1``) for the binary one;
+    the ternary unit uses ``lo`` and ``hi``, the binary one ``th``.
+    """
 
     name: str
-    weights: np.ndarray  # (k, k, n_i) codes
-    windows: np.ndarray  # (N, k, k, n_i) codes
+    weights: np.ndarray  # (k, k, n_i) codes or bits
+    windows: np.ndarray  # (N, k, k, n_i) codes or bits
     lo: int
     hi: int
     ready: list[int] = field(default_factory=list)  # o_stream.ready pattern; empty: always 1
+    th: int = 0
+
+
+def _is_binary(model) -> bool:
+    # by the thresholds, not isinstance: under ``python -m verif.ternary.ocu`` the registry's
+    # models are instances of this module's twin imported as verif.ternary.ocu
+    return tuple(model.threshold_fields) == BinaryOCUModel.threshold_fields
+
+
+def default_sets(model) -> tuple[str, ...]:
+    """The vector set names run by default for ``model``: :data:`SET_NAMES` or
+    :data:`BINARY_SET_NAMES`."""
+    return BINARY_SET_NAMES if _is_binary(model) else SET_NAMES
+
+
+def thresholds(model, vset: VectorSet) -> dict[str, int]:
+    """The threshold register fields of ``vset`` for ``model``: ``th``, or ``lo`` and ``hi``."""
+    return {name: getattr(vset, name) for name in model.threshold_fields}
+
+
+def expected(model, vset: VectorSet) -> dict:
+    """The golden model's results for ``vset`` (see :class:`OCUModel`)."""
+    return model(vset.windows, vset.weights, **thresholds(model, vset))
 
 
 def _codes(trits):
@@ -156,8 +199,11 @@ def _codes(trits):
 
 
 def vector_sets(model: OCUModel, seed: int, windows: int = 48,
-                names=SET_NAMES) -> list[VectorSet]:
+                names=None) -> list[VectorSet]:
     """The directed and random vector sets for one configuration, drawn from ``seed``.
+
+    ``names`` defaults to :func:`default_sets` of ``model``; a :class:`BinaryOCUModel` gets the
+    sets of :func:`binary_vector_sets`. For the ternary unit:
 
     ``random``: uniform trits, random thresholds; ``zero``: all-zero windows; ``sparse``: 5 %
     nonzero; ``max``/``min``: every product ``+1``/``-1`` (largest/smallest sum) mixed with
@@ -166,6 +212,13 @@ def vector_sets(model: OCUModel, seed: int, windows: int = 48,
     ``lo > hi``); ``illegal``: an illegal code in every third window; ``illegal_weight``: one
     illegal weight code; ``stall``: random windows with ``o_stream`` back-pressure.
     """
+    if names is None:
+        names = default_sets(model)
+    if _is_binary(model):
+        return binary_vector_sets(model, seed, windows, names)
+    unknown = set(names) - set(SET_NAMES)
+    if unknown:
+        raise ValueError(f"Unknown vector sets {sorted(unknown)}; valid: {', '.join(SET_NAMES)}")
     rng = np.random.default_rng(seed)
     k, n_i, wpr = model.k, model.n_i, model.windows_per_result
     n = -(-windows // wpr) * wpr
@@ -217,6 +270,49 @@ def vector_sets(model: OCUModel, seed: int, windows: int = 48,
     return out
 
 
+def binary_vector_sets(model: BinaryOCUModel, seed: int, windows: int = 48,
+                       names=BINARY_SET_NAMES) -> list[VectorSet]:
+    """The vector sets of the binary unit (elements are bits, 1 is ``+1``), drawn from ``seed``.
+
+    ``random``: uniform bits, a random threshold; ``max``/``min``: every product ``+1``/``-1``
+    (windows equal to the weights or to their complement: the largest/smallest sum) mixed with
+    results whose windows are one product short (one bit flipped, the sum 2 closer to 0), the
+    threshold at the larger sum of the set so that ``sum == th`` (bit 1) and ``sum == th - 2``
+    (bit 0) both occur; ``boundary``: random windows, the threshold taken from the sums
+    themselves; ``stall``: random windows with ``o_stream`` back-pressure.
+    """
+    unknown = set(names) - set(BINARY_SET_NAMES)
+    if unknown:
+        raise ValueError(f"Unknown vector sets {sorted(unknown)} for the binary unit; valid: "
+                         f"{', '.join(BINARY_SET_NAMES)}")
+    rng = np.random.default_rng(seed)
+    k, n_i, wpr = model.k, model.n_i, model.windows_per_result
+    n = -(-windows // wpr) * wpr
+    shape = (n, k, k, n_i)
+    out = []
+    for name in names:
+        weights = rng.integers(0, 2, size=(k, k, n_i))
+        bits = rng.integers(0, 2, size=shape)
+        ready = []
+        if name in ("max", "min"):
+            bits = np.broadcast_to(weights if name == "max" else 1 - weights, shape).copy()
+            short = (np.arange(n) // wpr) % 2 == 1  # every other result one product short
+            bits[short, 0, 0, 0] ^= 1
+        elif name == "stall":
+            ready = [int(x) for x in rng.integers(0, 2, size=97)]
+        vset = VectorSet(name, weights, bits, 0, 0, ready)
+        sums = model(bits, weights, 0)["sum"]
+        if name in ("max", "min"):
+            vset.th = int(sums.max())
+        elif name == "boundary":
+            vset.th = int(np.percentile(sums, 50, method="nearest"))
+        else:
+            bound = wpr * k * k * n_i if model.pooling == "sum" else k * k * n_i
+            vset.th = int(rng.integers(-bound // 4, bound // 4 + 1))
+        out.append(vset)
+    return out
+
+
 # -------------------------------------------------------------------------------------------
 # packing and checking
 
@@ -237,22 +333,32 @@ def _signed(value: int, width: int) -> int:
     return value - (1 << width) if value >> (width - 1) & 1 else value
 
 
+def _element_bits(component) -> int:
+    return Shape.cast(component.word_layout.elem_shape).width
+
+
+def _threshold_word(component, vset: VectorSet) -> int:
+    """The ``th_stream`` payload: every field of the unit's threshold layout, from ``vset``."""
+    word = 0
+    for name, f in component.threshold_layout:
+        word |= (getattr(vset, name) & ((1 << f.width) - 1)) << f.offset
+    return word
+
+
 def _job(component, sets: list[VectorSet]) -> dict:
     a_off, a_w = _field(component.weight_write_layout, "addr")
     w_off, _ = _field(component.weight_write_layout, "word")
-    lo_off, lo_w = _field(component.threshold_layout, "lo")
-    hi_off, hi_w = _field(component.threshold_layout, "hi")
+    bits = _element_bits(component)
     wpr = component.windows_per_result
     out = []
     for s in sets:
         words = s.weights.reshape(component.n_words, -1)
         out.append({
             "name": s.name,
-            "weights": [(_pack(word, 2) << w_off) | (addr << a_off)
+            "weights": [(_pack(word, bits) << w_off) | (addr << a_off)
                         for addr, word in enumerate(words)],
-            "thresholds": ((s.lo & ((1 << lo_w) - 1)) << lo_off)
-            | ((s.hi & ((1 << hi_w) - 1)) << hi_off),
-            "windows": [_pack(w, 2) for w in s.windows],
+            "thresholds": _threshold_word(component, s),
+            "windows": [_pack(w, bits) for w in s.windows],
             "ready": s.ready,
             "results": len(s.windows) // wpr,
         })
@@ -299,22 +405,22 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
         per clock.
     """
     layout = component.result_layout
-    fields = {name: _field(layout, name) for name in ("sum", "trit", "illegal")}
+    fields = {name: (*_field(layout, name), Shape.cast(f.shape).signed) for name, f in layout}
     wpr = component.windows_per_result
     checked = bad = 0
     first = None
     problems = []
     for vset, obs in zip(sets, observed["sets"], strict=True):
-        exp = model(vset.windows, vset.weights, vset.lo, vset.hi)
+        exp = expected(model, vset)
         got_raw = obs["results"]
         if len(got_raw) != len(exp["sum"]):
             problems.append(f"set {vset.name}: {len(got_raw)} results, expected "
                             f"{len(exp['sum'])}")
         for i, raw in enumerate(got_raw[:len(exp["sum"])]):
             got = {}
-            for name, (off, width) in fields.items():
+            for name, (off, width, is_signed) in fields.items():
                 v = raw >> off & ((1 << width) - 1)
-                got[name] = _signed(v, width) if name != "illegal" else v
+                got[name] = _signed(v, width) if is_signed else v
             want = {name: int(exp[name][i]) for name in fields}
             checked += 1
             if got != want:
@@ -328,26 +434,28 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
     if first is not None:
         problems.insert(0, (
             f"{bad} of {checked} results differ; first in set {first.set!r} at window "
-            f"{first.window} (lo={_lohi(sets, first.set)}): expected {first.expected}, "
-            f"got {first.got}"))
+            f"{first.window} ({_thresholds_text(model, sets, first.set)}): expected "
+            f"{first.expected}, got {first.got}"))
     if problems:
         raise OCUTestError("; ".join(problems) + (f"; repro: {repro}" if repro else ""))
     return checked
 
 
-def _lohi(sets, name):
+def _thresholds_text(model, sets, name):
     s = next(v for v in sets if v.name == name)
-    return f"{s.lo}, hi={s.hi}"
+    return ", ".join(f"{k}={v}" for k, v in thresholds(model, s).items())
 
 
 # -------------------------------------------------------------------------------------------
 # build and run
 
 
-def repro_command(inst, sim: str, seed: int, names=SET_NAMES) -> str:
-    """One shell line that re-runs this configuration, seed and sets."""
-    args = [sys.executable, "-m", "verif.ternary.ocu", *inst.cli_params(), "--seed", str(seed)]
-    if tuple(names) != SET_NAMES:
+def repro_command(inst, sim: str, seed: int, names=None) -> str:
+    """One shell line that re-runs this configuration, seed and sets (default: all of the
+    design's sets)."""
+    args = [sys.executable, "-m", "verif.ternary.ocu", "--design", inst.design.name,
+            *inst.cli_params(), "--seed", str(seed)]
+    if names is not None and tuple(names) != default_sets(inst.model):
         args += ["--sets", ",".join(names)]
     return f"SIM={sim} " + " ".join(shlex.quote(a) for a in args)
 
@@ -379,20 +487,22 @@ def _build(inst, sim: str, build_dir: Path) -> tuple[Path, float]:
     return e.verilog, time.perf_counter() - t0
 
 
-def run(inst, *, seed: int = 1, windows: int = 48, names=SET_NAMES, sim: str | None = None,
+def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None = None,
         build_root: Path = BUILD_ROOT) -> OCUReport:
-    """Build the RTL of a ``ternary_ocu`` instance and check it on the vector sets.
+    """Build the RTL of a ``ternary_ocu`` or ``binary_ocu`` instance and check it on the
+    vector sets.
 
     Parameters
     ----------
     inst : gen.designs.Instance
-        A ``ternary_ocu`` design point.
+        A ``ternary_ocu`` or ``binary_ocu`` design point.
     seed : int
         Seed of every random draw.
     windows : int
         Windows per set (rounded up to whole pool groups).
-    names : sequence of str
-        Vector sets to run (see :data:`SET_NAMES`).
+    names : sequence of str, optional
+        Vector sets to run; default all of the design's (:data:`SET_NAMES` or
+        :data:`BINARY_SET_NAMES`).
     sim : str, optional
         ``"icarus"`` or ``"verilator"``; default from ``$SIM``.
 
@@ -405,11 +515,13 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=SET_NAMES, sim: str | N
     """
     from cocotb_tools.runner import get_runner
 
-    if inst.design.name != "ternary_ocu":
+    if inst.design.name not in DESIGNS:
         raise ValueError(f"Design {inst.design.name} has no cocotb OCU testbench")
     sim = _sim.prepare(sim)
     build_dir = (Path(build_root) / inst.module / sim).resolve()
     _, build_seconds = _build(inst, sim, build_dir)
+    if names is None:
+        names = default_sets(inst.model)
     sets = vector_sets(inst.model, seed, windows, names)
     run_dir = build_dir / f"seed{seed}"
     run_dir.mkdir(exist_ok=True)
@@ -438,21 +550,23 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=SET_NAMES, sim: str | N
 
 
 def main(argv=None) -> int:
-    """``python -m verif.ternary.ocu -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
+    """``python -m verif.ternary.ocu [--design D] -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
     from gen.designs import instantiate
 
     ap = argparse.ArgumentParser(prog="python -m verif.ternary.ocu", description=__doc__)
+    ap.add_argument("--design", choices=DESIGNS, default="ternary_ocu")
     ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--windows", type=int, default=48)
-    ap.add_argument("--sets", default=",".join(SET_NAMES))
+    ap.add_argument("--sets", help="comma-separated vector sets (default: all of the design's)")
     ap.add_argument("--sim")
     args = ap.parse_args(argv)
-    inst = instantiate("ternary_ocu", args.param)
-    names = tuple(args.sets.split(","))
-    unknown = set(names) - set(SET_NAMES)
+    inst = instantiate(args.design, args.param)
+    valid = default_sets(inst.model)
+    names = tuple(args.sets.split(",")) if args.sets else valid
+    unknown = set(names) - set(valid)
     if unknown:
-        ap.error(f"unknown sets {sorted(unknown)}; valid: {', '.join(SET_NAMES)}")
+        ap.error(f"unknown sets {sorted(unknown)}; valid: {', '.join(valid)}")
     print(f"{inst.module}: seed {args.seed}")
     try:
         r = run(inst, seed=args.seed, windows=args.windows, names=names, sim=args.sim)
