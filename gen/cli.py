@@ -92,9 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--liberty", metavar="PATH",
                    help="liberty file (.lib/.lib.gz); default $LIBERTY, PDK_ROOT, else the "
                         "embedded compact sky130_fd_sc_hd")
-    p.add_argument("--workload", default="uniform",
-                   help="uniform (default), gaussian, or an .npz file with arrays a and b")
-    p.add_argument("--ops", type=int, default=4000, help="operations measured (default 4000)")
+    p.add_argument("--workload", default=None,
+                   help="multipliers: uniform (default), gaussian, or an .npz file with arrays "
+                        "a and b")
+    p.add_argument("--ops", type=int, default=None,
+                   help="multipliers: operations measured (default 4000)")
+    p.add_argument("--density", type=float, default=None,
+                   help="ternary_ocu: probability that a trit of the windows and weights is 0 "
+                        "(0..1, default 0.5)")
+    p.add_argument("--windows", type=int, default=None,
+                   help="ternary_ocu/binary_ocu: windows measured (16..8192, default 200)")
     p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default",
@@ -375,12 +382,51 @@ def _energy_text(r) -> str:
     return "\n".join(lines)
 
 
+def _ocu_energy_text(r) -> str:
+    what = (f"zero density {r.density:g}" if r.density is not None
+            else "uniform random bits (no zeros)")
+    lines = [
+        f"{r.module}  [liberty: {r.liberty}]",
+        f"  energy/window    {r.energy_per_window_fj:.1f} fJ  (switching {r.switching_fj:.1f}, "
+        f"internal {r.internal_fj:.1f}, leakage {r.leakage_fj:.3f})",
+        f"  energy/MAC       {r.energy_per_mac_fj:.3f} fJ  ({r.macs_per_window} MACs per "
+        f"window)",
+        f"  energy/op        {r.energy_per_op_fj:.3f} fJ  (1 MAC = {r.ops_per_mac} ops)",
+        f"  workload         {what}: {r.workload_text}; {r.windows} windows back to back, one "
+        f"per {r.period_ns:g} ns clock, {r.toggles_per_window:.1f} toggles/window",
+        f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
+        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"{r.wire_load}; gate-level simulation ({r.sim}): {r.checked_results} results matched "
+        "the golden model",
+        f"  {'group (fJ/window)':<18} {'internal':>10} {'switching':>10} {'leakage':>10} "
+        f"{'total':>10}",
+    ]
+    for g, d in r.groups.items():
+        lines.append(f"  {g:<18} {d['internal_fj']:>10.1f} {d['switching_fj']:>10.1f} "
+                     f"{d['leakage_fj']:>10.4f} {d['total_fj']:>10.1f}")
+    lines.append(f"  {'input nets':<18} {0:>10.1f} {r.input_switching_fj:>10.1f} {0:>10.4f} "
+                 f"{r.input_switching_fj:>10.1f}")
+    lines.append("  limits           " + "; ".join(r.limits))
+    return "\n".join(lines)
+
+
 def _cmd_energy(args) -> int:
     from .designs import instantiate
     from .energy import EnergyError, energy
+    from .ocu_energy import DEFAULT_WINDOWS, OCU_DESIGNS, ocu_energy
     from .synth import SynthesisError, resolve_liberty
 
     inst = instantiate(args.design, args.param)
+    ocu = inst.design.name in OCU_DESIGNS
+    if ocu and (args.workload is not None or args.ops is not None):
+        raise UsageError(f"--workload and --ops are for multipliers; {inst.design.name} takes "
+                         "--density (ternary_ocu) and --windows")
+    if not ocu and (args.density is not None or args.windows is not None):
+        raise UsageError(f"--density and --windows are for {' and '.join(OCU_DESIGNS)}, not "
+                         f"{inst.design.name}")
+    if inst.design.family != "approx" and not ocu:
+        raise UsageError(f"`edgeforge energy` covers the multipliers and "
+                         f"{', '.join(OCU_DESIGNS)}, not {inst.design.name}")
     resolve_liberty(args.liberty)
     slew = _slew(args.slew)
 
@@ -389,13 +435,23 @@ def _cmd_energy(args) -> int:
             print(f"  .. {text}", file=sys.stderr, flush=True)
 
     try:
-        r = energy(inst, liberty=args.liberty, workload=args.workload, ops=args.ops,
-                   seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
-                   progress=progress)
+        if ocu:
+            r = ocu_energy(inst, density=args.density, liberty=args.liberty,
+                           windows=DEFAULT_WINDOWS if args.windows is None else args.windows,
+                           seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
+                           progress=progress)
+        else:
+            r = energy(inst, liberty=args.liberty,
+                       workload="uniform" if args.workload is None else args.workload,
+                       ops=4000 if args.ops is None else args.ops, seed=args.seed,
+                       sim=args.sim, wire_load=args.wire_load, slew=slew, progress=progress)
     except (EnergyError, SynthesisError) as e:
         print(f"edgeforge: energy failed: {e}", file=sys.stderr)
         return 2
-    print(json.dumps(r.to_dict()) if args.json else _energy_text(r))
+    if args.json:
+        print(json.dumps(r.to_dict()))
+    else:
+        print(_ocu_energy_text(r) if ocu else _energy_text(r))
     return 0
 
 

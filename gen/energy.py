@@ -43,7 +43,7 @@ from .liberty import LibertyError, Library
 from .liberty import load as load_liberty
 
 __all__ = ["EnergyError", "EnergyResult", "WORKLOADS", "energy", "make_workload",
-           "library_for", "BUILD_ROOT"]
+           "library_for", "prepare_gate_level", "energy_breakdown", "BUILD_ROOT"]
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
@@ -179,6 +179,76 @@ def _fj(joules: float, ops: int) -> float:
     return round(joules / ops * 1e15, 6)
 
 
+def prepare_gate_level(inst: Instance, liberty: str | os.PathLike | None, library: Library,
+                       lib_path: Path, build_root: str | os.PathLike,
+                       cache_dir: str | os.PathLike | None,
+                       note: Callable[[str], None]) -> tuple:
+    """Synthesise ``inst``, read its netlist back and write the models of its cells.
+
+    Steps 1 and 2 of the flow (module docstring), shared by :func:`energy` and
+    :func:`gen.ocu_energy.ocu_energy`.
+
+    Parameters
+    ----------
+    inst
+        The design point.
+    liberty
+        As given by the caller (None: :func:`gen.synth.resolve_liberty`).
+    library, lib_path
+        The loaded library (:func:`library_for`) and its resolved path.
+    build_root
+        The cell models go to ``build_root/<module>/lib-<library>/cells.v``.
+    cache_dir
+        None: synthesise again and read the netlist in a work directory of the build.
+    note
+        Progress callback.
+
+    Returns
+    -------
+    tuple
+        ``(SynthResult, Netlist, cell-model path, build directory of this point)``.
+
+    Raises
+    ------
+    EnergyError
+        The netlist cannot be read.
+    """
+    from . import cellsim, netlist, synth
+
+    note(f"synthesising {inst.module}")
+    sres = synth.synthesize(inst, liberty=liberty,
+                            **({} if cache_dir is not None else {"cache_dir": None}))
+    root = Path(build_root) / inst.module / f"lib-{Path(lib_path).name.split('.')[0]}"
+    root.mkdir(parents=True, exist_ok=True)
+    note("reading the netlist")
+    try:
+        nl = netlist.load_netlist(sres.netlist, inst.module, library,
+                                  **({} if cache_dir is not None
+                                     else {"workdir": root / "netlist"}))
+    except netlist.NetlistError as e:
+        raise EnergyError(str(e)) from None
+    models = cellsim.write_cell_models(library, sorted(nl.cell_counts()), root / "cells.v")
+    return sres, nl, models, root
+
+
+def energy_breakdown(res, n: int) -> tuple[dict, dict]:
+    """Energy of a :class:`gen.power.PowerResult` per group and per module, in fJ per unit.
+
+    ``n`` is the number of units (operations, windows) in the activity window. The per-module
+    table gets an ``(input nets)`` row with the switching energy of the block's input nets.
+    """
+    def row(bk) -> dict:
+        return {"internal_fj": _fj(bk.internal, n), "switching_fj": _fj(bk.switching, n),
+                "leakage_fj": _fj(bk.leakage, n), "total_fj": _fj(bk.total, n)}
+
+    groups = {g: row(bk) for g, bk in res.groups.items()}
+    per_module = {(k or "(top)"): row(bk) for k, bk in res.per_module.items()}
+    per_module["(input nets)"] = {"internal_fj": 0.0, "leakage_fj": 0.0,
+                                  "switching_fj": _fj(res.input_switching, n),
+                                  "total_fj": _fj(res.input_switching, n)}
+    return groups, per_module
+
+
 def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
            workload: str = "uniform", ops: int = DEFAULT_OPS, seed: int = 1,
            sim: str | None = None, wire_load: str = "default", slew: float | None = None,
@@ -223,7 +293,7 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     from verif.approx.multiplier import _as_model_input
     from verif.harness import PERIOD_NS, Port, VectorHarness, vector_time
 
-    from . import cellsim, netlist, synth
+    from . import synth
 
     if isinstance(ops, bool) or not isinstance(ops, int) or not 1 <= ops <= MAX_OPS:
         raise ValueError(f"Ops must be an integer between 1 and {MAX_OPS}, not {ops!r}")
@@ -243,19 +313,8 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     note = progress or (lambda text: None)
     t0 = time.perf_counter()
 
-    note(f"synthesising {inst.module}")
-    sres = synth.synthesize(inst, liberty=liberty,
-                            **({} if cache_dir is not None else {"cache_dir": None}))
-    root = Path(build_root) / inst.module / f"lib-{Path(lib_path).name.split('.')[0]}"
-    root.mkdir(parents=True, exist_ok=True)
-    note("reading the netlist")
-    try:
-        nl = netlist.load_netlist(sres.netlist, inst.module, library,
-                                  **({} if cache_dir is not None
-                                     else {"workdir": root / "netlist"}))
-    except netlist.NetlistError as e:
-        raise EnergyError(str(e)) from None
-    models = cellsim.write_cell_models(library, sorted(nl.cell_counts()), root / "cells.v")
+    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
+                                                cache_dir, note)
     key = hashlib.sha256()
     for part in (_FLOW_VERSION, Path(sres.netlist).read_bytes(), models.read_bytes(),
                  _digest(Path(lib_path)), workload,
@@ -316,17 +375,7 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     if not tot.total + res.input_switching > 0:
         raise EnergyError(f"energy of {inst.module} came out as zero: no toggles in "
                           f"{vcd} (the netlist did not switch?)")
-    groups = {g: {"internal_fj": _fj(bk.internal, ops), "switching_fj": _fj(bk.switching, ops),
-                  "leakage_fj": _fj(bk.leakage, ops), "total_fj": _fj(bk.total, ops)}
-              for g, bk in res.groups.items()}
-    per_module = {(k or "(top)"): {"internal_fj": _fj(bk.internal, ops),
-                                   "switching_fj": _fj(bk.switching, ops),
-                                   "leakage_fj": _fj(bk.leakage, ops),
-                                   "total_fj": _fj(bk.total, ops)}
-                  for k, bk in res.per_module.items()}
-    per_module["(input nets)"] = {"internal_fj": 0.0, "leakage_fj": 0.0,
-                                  "switching_fj": _fj(res.input_switching, ops),
-                                  "total_fj": _fj(res.input_switching, ops)}
+    groups, per_module = energy_breakdown(res, ops)
     switching = tot.switching + res.input_switching
     total = tot.total + res.input_switching
     result = EnergyResult(

@@ -11,6 +11,9 @@ DRUM and ROUP multipliers) the report gathers
 * savings against the exact array multiplier of the same width and signedness (and against the
   Booth one when it is in the set), a Pareto plot of energy versus MRED, and the DRUM paper's
   reported power savings beside ours.
+* a ternary section: energy per MAC and per operation of the ternary output-channel unit at
+  zero densities of 0, 50 and 90 % beside the binary (XNOR-popcount) unit, with areas
+  (:func:`gen.ocu_energy.ocu_energy`, :data:`OCU_POINTS`).
 
 It writes ``index.html`` and ``index.md`` (the same content), ``report.json`` (every number),
 ``errors.json`` (the error records, as before), ``pareto.png`` and ``verilog/``. The energy runs
@@ -27,7 +30,13 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +88,17 @@ LIMITS = (
 
 #: Compact-versus-full deviations beyond this (in %) are called out in the report.
 DEVIATION_LIMIT_PCT = 15.0
+
+#: Output-channel units of the ternary section (design, params): each ternary unit is measured
+#: at every zero density of :data:`OCU_DENSITIES`, each binary unit once on uniform random bits.
+OCU_POINTS = (
+    ("ternary_ocu", {"n_i": 32, "k": 3, "latency": 1}),
+    ("binary_ocu", {"n_i": 32, "k": 3, "latency": 1}),
+    ("ternary_ocu", {"n_i": 32, "k": 3, "latency": 1, "weight_storage": "latch"}),
+    ("binary_ocu", {"n_i": 32, "k": 3, "latency": 1, "weight_storage": "latch"}),
+)
+OCU_DENSITIES = (0.0, 0.5, 0.9)
+OCU_WINDOWS = 200
 
 
 class ReportError(RuntimeError):
@@ -344,6 +364,179 @@ def _energy_line(steps: _Steps, inst: Instance, res: dict, lib_name: str, second
     how = "cached" if res["cached"] else "run   "
     steps.line(inst.module, f"energy [{lib_name}] {res['energy_per_op_fj']:9.1f} fJ/op "
                             f"{res['area_um2']:9.1f} um^2 {how}", seconds, eta)
+
+
+# --------------------------------------------------------------------------------------------
+# Output-channel units (the ternary section)
+
+
+def _ocu_job(name: str, params: dict, liberty: str | None, densities: Sequence[float],
+             windows: int, seed: int) -> list[dict]:
+    """Energy of one OCU at every density (binary: once, on bits); runs in a worker process.
+
+    One job per design point, so that the densities of a point never synthesise it twice at
+    once.
+    """
+    from . import ocu_energy as oe
+
+    inst = instantiate(name, params)
+    out = []
+    for density in (densities if name == "ternary_ocu" else [None]):
+        r = oe.ocu_energy(inst, density=density, liberty=liberty, windows=windows, seed=seed)
+        if not (r.energy_per_mac_fj > 0 and math.isfinite(r.energy_per_mac_fj)):
+            raise oe.EnergyError(f"energy of {inst.module} came out as {r.energy_per_mac_fj} "
+                                 "fJ/MAC")
+        out.append(r.to_dict())
+    return out
+
+
+def _run_ocu_energy(insts: Sequence[Instance], liberty: str | None, *,
+                    densities: Sequence[float], windows: int, seed: int, workers: int,
+                    steps: _Steps) -> list[list[dict]]:
+    """:func:`_ocu_job` of every point on ``workers`` processes; ``out[point]``."""
+    out: list[list[dict] | None] = [None] * len(insts)
+    t0 = time.perf_counter()
+
+    def line(i: int, res: list[dict], seconds: float) -> None:
+        mac = " ".join(f"{r['energy_per_mac_fj']:.1f}" for r in res)
+        how = "cached" if all(r["cached"] for r in res) else "run   "
+        left = sum(x is None for x in out)
+        eta = (time.perf_counter() - t0) / (len(insts) - left) * left / max(1, workers)
+        steps.line(insts[i].module, f"energy {mac} fJ/MAC {how}", seconds, eta)
+
+    def fail(i: int, exc: BaseException) -> ReportError:
+        return ReportError(f"design point {insts[i].module} failed: {type(exc).__name__}: "
+                           f"{exc}")
+
+    if workers <= 1:
+        for i, inst in enumerate(insts):
+            t1 = time.perf_counter()
+            try:
+                out[i] = _ocu_job(inst.design.name, dict(inst.params), liberty, densities,
+                                  windows, seed)
+            except Exception as e:  # any failure aborts the report, named
+                raise fail(i, e) from e
+            line(i, out[i], time.perf_counter() - t1)
+        return out  # type: ignore[return-value]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+                             initializer=_worker_init, initargs=(os.getcwd(),)) as pool:
+        started = {pool.submit(_ocu_job, inst.design.name, dict(inst.params), liberty,
+                               list(densities), windows, seed): (i, time.perf_counter())
+                   for i, inst in enumerate(insts)}
+        try:
+            for fut in as_completed(started):
+                i, t1 = started[fut]
+                try:
+                    out[i] = fut.result()
+                except Exception as e:  # any failure aborts, named
+                    for other in started:
+                        other.cancel()
+                    raise fail(i, e) from e
+                line(i, out[i], time.perf_counter() - t1)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return out  # type: ignore[return-value]
+
+
+def _ocu_label(inst: Instance) -> str:
+    return f"{inst.design.name} weights in {inst.params['weight_storage']}"
+
+
+def _ocu_records(results: Sequence[list[dict]]) -> list[dict]:
+    """One record per measurement, with the datapath/register split and the binary baseline."""
+    records = []
+    for res in results:
+        for r in res:
+            macs = r["macs_per_window"]
+            rec = {k: r[k] for k in (
+                "module", "design", "params", "density", "measured_zero_fraction", "windows",
+                "macs_per_window", "ops_per_mac", "energy_per_window_fj", "energy_per_mac_fj",
+                "energy_per_op_fj", "leakage_fj", "input_switching_fj", "toggles_per_window",
+                "workload_text", "seed", "sim", "area_um2", "area_ge", "cells",
+                "checked_results", "cached")}
+            rec["datapath_per_mac_fj"] = round(r["groups"]["combinational"]["total_fj"] / macs,
+                                               6)
+            rec["registers_per_mac_fj"] = round(
+                (r["groups"]["sequential"]["total_fj"] + r["groups"]["clock"]["total_fj"])
+                / macs, 6)
+            rec["input_nets_per_mac_fj"] = round(r["input_switching_fj"] / macs, 6)
+            records.append(rec)
+    for rec in records:
+        twin = {**rec["params"]}
+        base = next((b for b in records if b["design"] == "binary_ocu"
+                     and b["params"] == twin), None)
+        rec["binary_baseline"] = base["module"] if base else None
+        rec["energy_vs_binary_pct"] = (None if base is None else round(
+            100.0 * (1.0 - rec["energy_per_mac_fj"] / base["energy_per_mac_fj"]), 3))
+        rec["datapath_vs_binary_pct"] = (None if base is None else round(
+            100.0 * (1.0 - rec["datapath_per_mac_fj"] / base["datapath_per_mac_fj"]), 3))
+    return records
+
+
+def _ocu_blocks(ocu: dict) -> list[tuple]:
+    recs = ocu["records"]
+    if not recs:
+        return []
+    first = recs[0]
+    header = ["design point", "operands", "zero density % (measured)", "area um^2", "GE",
+              "fJ/window", "fJ/MAC", "fJ/op", "datapath fJ/MAC", "registers fJ/MAC",
+              "input nets fJ/MAC", "fJ/MAC saving vs binary %", "datapath saving vs binary %"]
+    rows = []
+    for r in recs:
+        if r["density"] is None:
+            operands, dens = "bits (+1/-1)", "- (no zeros)"
+        else:
+            operands = "trits"
+            dens = (f"{100 * r['density']:.0f} ({100 * r['measured_zero_fraction']['windows']:.1f}"
+                    ")")
+        rows.append([r["module"], operands, dens, f"{r['area_um2']:.0f}", f"{r['area_ge']:.0f}",
+                     f"{r['energy_per_window_fj']:.0f}", f"{r['energy_per_mac_fj']:.1f}",
+                     f"{r['energy_per_op_fj']:.1f}", f"{r['datapath_per_mac_fj']:.1f}",
+                     f"{r['registers_per_mac_fj']:.1f}", f"{r['input_nets_per_mac_fj']:.1f}",
+                     _f(r["energy_vs_binary_pct"], "{:+.1f}"),
+                     _f(r["datapath_vs_binary_pct"], "{:+.1f}")])
+    lines = []
+    for module in dict.fromkeys(r["module"] for r in recs if r["density"] is not None):
+        pts = {r["density"]: r for r in recs if r["module"] == module}
+        lo, hi = min(pts), max(pts)
+        a, b = pts[lo], pts[hi]
+        lines.append(
+            f"{module}: from {100 * lo:.0f} % to {100 * hi:.0f} % zeros the energy falls from "
+            f"{a['energy_per_mac_fj']:.1f} to {b['energy_per_mac_fj']:.1f} fJ/MAC "
+            f"({_saving(b['energy_per_mac_fj'], a['energy_per_mac_fj']):.0f} % less), the "
+            f"datapath's from {a['datapath_per_mac_fj']:.1f} to {b['datapath_per_mac_fj']:.1f} "
+            f"fJ/MAC ({_saving(b['datapath_per_mac_fj'], a['datapath_per_mac_fj']):.0f} % "
+            f"less); the registers stay at {a['registers_per_mac_fj']:.1f} fJ/MAC.")
+    return [
+        ("h2", "Ternary output-channel unit: energy per MAC versus zero density, binary "
+               "baseline"),
+        ("ul", [
+            "One output-channel unit (OCU) computes one k x k x n_i window per clock: "
+            f"{first['macs_per_window']} MACs for the points below. 1 MAC = "
+            f"{first['ops_per_mac']} operations (multiply and add), the convention of CUTIE's "
+            "TOPS/W figures; fJ/op = fJ/MAC / 2.",
+            "Gate-level simulation of the synthesised netlist in the OCU testbench "
+            f"({first['sim']}): weights and thresholds loaded, then {ocu['windows']} windows "
+            "back to back (after a warm-up of latency + 1 windows); every result checked "
+            "against the golden model; toggles counted only while the windows stream.",
+            "Ternary workload: every trit of the windows and the weights is 0 with "
+            "probability 'zero density', else +1 or -1 with equal probability (measured "
+            "window zero fraction in brackets); thresholds uniform in [-B/4, B/4] "
+            f"(B = largest sum); seed {ocu['seed']}.",
+            "Binary (XNOR-popcount) baseline: its operands are +1/-1 bits and never 0, so the "
+            "zero density does not apply; it is measured on uniform random bits. Savings: "
+            "100 * (1 - ternary / binary) for the binary unit of the same n_i, k, latency and "
+            "weight storage.",
+            "datapath: combinational cells (products, popcounts, thresholds); registers: "
+            "flip-flops and latches (weight buffer, thresholds, pipeline) with their clock "
+            "pins; input nets: charging the unit's input pins. Zeros cannot silence the "
+            "registers: the flip-flops (pipeline, and the weight buffer with weights in ff) "
+            "take every clock edge (no clock gating); weights in latches hold still.",
+        ]),
+        ("table", header, rows),
+        ("ul", lines),
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -726,7 +919,10 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                  samples: int | None = None, ops: int = 4000, seed: int = 1,
                  workload: str = "uniform", liberty: str | os.PathLike | None = None,
                  compare_liberty: str | os.PathLike | None = None, workers: int = 2,
-                 progress: bool = True) -> Path:
+                 progress: bool = True,
+                 ocu_points: Iterable[tuple[str, Mapping]] | None = None,
+                 ocu_windows: int = OCU_WINDOWS,
+                 ocu_densities: Sequence[float] = OCU_DENSITIES) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
     Parameters
@@ -751,6 +947,13 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         Processes for the energy runs (1: in this process).
     progress
         One line per step on stderr (``[i/n]``, point, result, seconds, ETA).
+    ocu_points
+        Output-channel units of the ternary section (``(design, params)`` pairs of
+        ``ternary_ocu``/``binary_ocu``); None: :data:`OCU_POINTS` when ``points`` is None (the
+        default report), else none. Measured with :func:`gen.ocu_energy.ocu_energy` and the
+        report's library and seed.
+    ocu_windows, ocu_densities
+        Windows per OCU measurement (16 to 8192) and the zero densities of the ternary units.
 
     Returns
     -------
@@ -770,6 +973,20 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         raise ValueError(f"Workers must be a positive integer, not {workers!r}")
     if isinstance(ops, bool) or not isinstance(ops, int) or not 1 <= ops <= 1 << 16:
         raise ValueError(f"Ops must be an integer between 1 and 65536, not {ops!r}")
+    if ocu_points is None:
+        ocu_points = OCU_POINTS if points is None else ()
+    ocu_insts = [instantiate(n, prm) for n, prm in ocu_points]
+    for inst in ocu_insts:
+        if inst.design.name not in ("ternary_ocu", "binary_ocu"):
+            raise ValueError(f"OCU points must be ternary_ocu or binary_ocu, not "
+                             f"{inst.design.name}")
+    if isinstance(ocu_windows, bool) or not isinstance(ocu_windows, int) \
+            or not 16 <= ocu_windows <= 8192:
+        raise ValueError(f"OCU windows must be an integer between 16 and 8192, not "
+                         f"{ocu_windows!r}")
+    for d in ocu_densities:
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d <= 1:
+            raise ValueError(f"Densities must be numbers between 0 and 1, not {d!r}")
     lib_path = resolve_liberty(liberty)  # ValueError when missing
     libs: list[str | None] = [None if liberty is None else str(liberty)]
     if compare_liberty is not None:
@@ -783,7 +1000,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     t_start = time.perf_counter()
     insts = _points(points)
     outdir = Path(outdir)
-    steps = _Steps(len(insts) * (1 + len(libs)), progress)
+    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts), progress)
 
     # 1. Verilog and error metrics (cached; in this process)
     errors = []
@@ -805,6 +1022,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                            workers=workers, steps=steps,
                            lib_names=[n.ljust(pad) for n in lib_names])
     records = _records(insts, errors, energies)
+    ocu_results = _run_ocu_energy(ocu_insts, libs[0], densities=ocu_densities,
+                                  windows=ocu_windows, seed=seed, workers=workers, steps=steps)
 
     # 3. files
     outdir.mkdir(parents=True, exist_ok=True)
@@ -843,6 +1062,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         "pareto": plot,
         "deviation": deviation,
         "drum_paper": {**DRUM_PAPER, **paper},
+        "ocu": {"windows": ocu_windows, "densities": list(ocu_densities), "seed": seed,
+                "ops_per_mac": 2, "records": _ocu_records(ocu_results)},
         "limits": limits,
     }
     (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -933,6 +1154,7 @@ def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
               f"{r['compare']['energy_deviation_pct']:+.2f}", str(r["cells"]),
               str(r["compare"]["cells"])] for r in records]))
         blocks.append(("p", _deviation_text(dev, a, b)))
+    blocks += _ocu_blocks(report["ocu"])
     err_rows = [[fmt.format({"module": i.module, "mode": _mode_text(e), **e}[key])
                  for key, _, fmt in COLUMNS] for i, e in zip(insts, errors, strict=True)]
     blocks += [

@@ -2,7 +2,8 @@
 
 Runs inside the simulator. The job (packed payloads per vector set, ``o_stream.ready`` pattern)
 comes from the JSON file named by ``EF_JOB``; every result taken from ``o_stream`` and the clock
-edges at which windows were accepted go to the JSON file named by ``EF_RESULT``. Comparison with
+edges at which windows were accepted (cycles counted from ``start_ns``, the simulation time at
+which the set's streaming began) go to the JSON file named by ``EF_RESULT``. Comparison with
 the golden model is done by :func:`verif.ternary.ocu.check_results` outside the simulator.
 """
 
@@ -14,6 +15,7 @@ import os
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 
 PERIOD_NS = 10
 
@@ -42,6 +44,8 @@ async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
     results: list[int] = []
     accepted: list[int] = []
     sent = cycle = 0
+    # the streaming loop starts on a rising edge: cycle c ends at start_ns + (c + 1) * PERIOD_NS
+    start_ns = get_sim_time(unit="ns")
     while len(results) < n_results:
         if cycle > max_cycles:
             raise AssertionError(
@@ -76,7 +80,8 @@ async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
         if extra:
             raise AssertionError(f"set {vset['name']}: o_stream offers a result beyond the "
                                  f"{n_results} expected")
-    return {"name": vset["name"], "results": results, "accepted": accepted}
+    return {"name": vset["name"], "results": results, "accepted": accepted,
+            "start_ns": start_ns}
 
 
 @cocotb.test()
