@@ -84,7 +84,8 @@ class LineBuffer(wiring.Component):
     origin there is no step without one, so the buffer idles there, also on a configuration
     without image positions such as the all-zero one after reset). With a ready consumer and
     a producer without gaps one pixel is therefore accepted every cycle, plus one cycle per
-    extension position: at most ``(height + pad) * (width + pad)`` cycles per frame, ``height * width`` for VALID.
+    extension position: at most ``(height + pad) * (width + pad)`` cycles per frame,
+    ``height * width`` for VALID.
     ``i_stream.ready`` depends combinationally on ``o_stream.ready``; ``o_stream.valid`` does
     not (stream rule 3), and an offered window is held unchanged until taken, so no window is
     dropped or repeated under back-pressure.

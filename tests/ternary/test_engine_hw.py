@@ -245,6 +245,9 @@ def test_shared_verilog_one_module():
     text = dut.to_verilog("engine_top")
     name = dut.ocu_module_name
     assert module_names(text).count(name) == 1
+    # instance ports are plain signals: no debug wire per window element and instance
+    assert r"\ocu0__i_stream__payload[" not in text
+    assert "ocu0__i_stream__payload" in text
     assert sorted(re.findall(rf"^\s*{name} (ocu\d+) ", text, re.MULTILINE)) == [
         f"ocu{i}" for i in range(n_o)]
     # the module count does not grow with n_o; the flat engine has n_o OCU modules
