@@ -44,7 +44,8 @@ class BinaryOCU(ChannelUnit):
     pipeline : :class:`int`
         Pipeline register stages, 0 to 2.
     pooling : :py:`None` or :class:`str`
-        :py:`None`, ``"max"`` or ``"sum"`` over 4 consecutive window sums.
+        :py:`None`, ``"max"`` or ``"sum"`` over 4 consecutive window sums, or ``"select"`` to
+        choose among them at run time with the ``pool`` input (as :class:`~hw.ternary.OCU`).
 
     Members
     -------

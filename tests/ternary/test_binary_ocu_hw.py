@@ -103,7 +103,8 @@ def test_properties_and_signature():
     ((4, 3), {"weight_storage": "sram"}, ValueError,
      "Weight storage must be 'ff' or 'latch', not 'sram'"),
     ((4, 3), {"pipeline": 3}, ValueError, "Pipeline must be an integer between 0 and 2, not 3"),
-    ((4, 3), {"pooling": 1}, TypeError, "Pooling must be None, 'max' or 'sum', not 1"),
+    ((4, 3), {"pooling": 1}, TypeError,
+     "Pooling must be None, 'max', 'sum' or 'select', not 1"),
 ])
 def test_validation(args, kwargs, exc, message):
     with pytest.raises(exc, match=exactly(message)):

@@ -59,8 +59,8 @@ def simulate(dut, frames, *, gaps=0.0, stall=0.0, seed=0, max_cycles=20000):
     ``image`` an array ``(height, width, n_i)``; with a packed DUT the pixels are sent packed
     (:func:`sim_models.ternary.pack_trits`). The configuration of a frame is set when
     ``busy`` is low before its first pixel (at once when it does not change). Checks the
-    stream rules on ``o_stream`` (an offered window is held unchanged until taken). Returns the windows
-    (nested lists) and the cycle count until the last window is taken.
+    stream rules on ``o_stream`` (an offered window is held unchanged until taken). Returns the
+    windows (nested lists) and the cycle count until the last window is taken.
     """
     rng = random.Random(seed)
     frames = [(*f, False) if len(f) == 3 else f for f in frames]
