@@ -22,18 +22,45 @@ transactions and checks against the same golden values:
 :class:`EnginePlan` holds the steps; :meth:`EnginePlan.check` compares recorded outputs with
 the expectation and names the layer, the image, the output position and channel of the first
 difference.
+
+The cocotb testbench (:func:`run`) executes a plan on the generated Verilog of a
+``ternary_engine`` design point: the steps, every payload packed into an integer, reach the
+simulator as a JSON job (``EF_JOB``); the driver and monitor of
+:mod:`verif.ternary.engine_cocotb` execute them with the semantics of
+``tests/ternary/test_engine_hw.py``'s ``run_plan`` and record every output pixel per layer and
+the simulation times of each layer's stretch; :meth:`EnginePlan.check` compares. Builds are
+cached per configuration in ``build/verif/<module>/<sim>/``. Named random plans
+(:data:`CASES`, :func:`case_plan`) make every run reproducible from the shell, e.g.::
+
+    SIM=verilator python -m verif.ternary.engine -p n_i=8 -p n_o=8 -p k=3 -p image_width=8 \\
+        --case chain --seed 7 --stall 0.3 --gaps 0.1
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import hashlib
+import json
+import shlex
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from sim_models.ternary import TernaryLayer, pack_trits, unpack_trits
 
-__all__ = ["EngineConfig", "EngineLayer", "EnginePlan", "EngineMismatch", "weight_writes",
-           "threshold_writes", "descriptor", "pack_pixels", "expected_outputs", "sum_width"]
+from .. import sim as _sim
+from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
+
+__all__ = ["EngineConfig", "EngineLayer", "EnginePlan", "IllegalInputPlan", "EngineMismatch",
+           "weight_writes",
+           "threshold_writes", "descriptor", "pack_pixels", "expected_outputs", "sum_width",
+           "CASES", "random_trits", "random_layer", "case_plan", "job", "EngineReport",
+           "repro_command", "dump_wrapper", "run", "BUILD_ROOT", "DUMP_TOP"]
 
 PADDING = {"valid": 0, "same": 1}
 POOLING = {None: 0, "max": 1, "sum": 2}
@@ -297,3 +324,565 @@ class EnginePlan:
     @property
     def outputs_per_layer(self) -> list[int]:
         return [int(np.prod(e.sums.shape[:3])) for e in self.layers]
+
+
+class IllegalInputPlan(EnginePlan):
+    """A single-layer plan in which some input pixels carry an illegal first byte.
+
+    The byte ``ILLEGAL_BYTE`` replaces byte 0 (trits 0 to 4) of each listed pixel. Illegal codes
+    count as 0, so the expected trits and sums are the golden model's on the images with those
+    trits zeroed; ``illegal`` is expected on exactly the output pixels one of whose windows
+    (pool groups included) covers such a pixel, found by running the golden model with all-one
+    weights on an indicator image.
+
+    Parameters
+    ----------
+    cfg : EngineConfig
+        The engine.
+    layer : TernaryLayer
+        The layer; at least 5 input channels, so that the 5 illegal trits are all active.
+    images : numpy.ndarray
+        Input trits ``(N, H, W, C_in)``.
+    pixels : sequence of tuple of int
+        ``(image, y, x)`` of each pixel to corrupt.
+    """
+
+    ILLEGAL_BYTE = 250
+
+    def __init__(self, cfg: EngineConfig, layer: TernaryLayer, images, pixels):
+        if layer.in_channels < 5:
+            raise ValueError("An illegal input byte needs at least 5 active input channels")
+        images = np.array(images, dtype=np.int64)
+        self.pixels = [tuple(int(v) for v in p) for p in pixels]
+        marks = np.zeros(images.shape[:3] + (1,), dtype=np.int64)
+        clean = images.copy()
+        for i, y, x in self.pixels:
+            clean[i, y, x, :5] = 0
+            marks[i, y, x, 0] = 1
+        super().__init__(cfg, [layer], clean, chain=False)
+        self.original = images
+        cover = TernaryLayer(np.ones((1, layer.weights.shape[1], layer.weights.shape[1], 1),
+                                     dtype=np.int64), stride=layer.stride,
+                             padding=layer.padding, pooling=layer.pooling)
+        self.flagged = cover.sums(marks)[..., 0] > 0
+
+    def steps(self) -> list[dict]:
+        steps = super().steps()
+        n, h, w, _ = self.original.shape
+        frames = steps[-1]
+        frames["pixels"] = pack_pixels(self.original, self.cfg.n_i).tolist()
+        for i, y, x in self.pixels:
+            frames["pixels"][(i * h + y) * w + x][0] = self.ILLEGAL_BYTE
+        return steps
+
+    def check(self, observed: list[list[dict]], repro: str = "") -> int:
+        """As :meth:`EnginePlan.check`, with ``illegal`` expected where :attr:`flagged`."""
+        if len(observed) != 1 or len(observed[0]) != self.flagged.size:
+            return super().check(observed, repro)
+        got = np.array([p["illegal"] for p in observed[0]], dtype=bool)
+        want = self.flagged.reshape(-1)
+        if (got != want).any():
+            first = int(np.argmax(got != want))
+            raise EngineMismatch(
+                f"layer 0: illegal flags differ on {int((got != want).sum())} output pixels; "
+                f"first: pixel {first}: expected {int(want[first])}, got {int(got[first])}"
+                + (f"; repro: {repro}" if repro else ""))
+        cleared = [[{**p, "illegal": 0} for p in observed[0]]]
+        return super().check(cleared, repro)
+
+
+# -------------------------------------------------------------------------------------------
+# named random plans (reproducible from the command line)
+
+#: Named plans of :func:`case_plan`: ``(padding, stride, pooling, raw)`` of a single layer, or
+#: ``"chain"`` (three layers as the digits network has them: SAME; SAME with max pooling;
+#: VALID with sum pooling and raw sums, each fed the engine's own output of the layer before)
+#: or ``"illegal"`` (a SAME layer, an illegal byte in two input pixels).
+CASES = {
+    "same": ("same", 1, None, False),
+    "valid": ("valid", 1, None, False),
+    "same_s2": ("same", 2, None, False),
+    "valid_s2": ("valid", 2, None, False),
+    "max": ("same", 1, "max", False),
+    "max_valid": ("valid", 1, "max", False),
+    "sum": ("same", 1, "sum", False),
+    "sum_valid": ("valid", 1, "sum", False),
+    "raw": ("valid", 1, "sum", True),
+    "chain": None,
+    "illegal": None,
+}
+
+
+def random_trits(rng: np.random.Generator, shape, density: float = 2 / 3) -> np.ndarray:
+    """Trits, each nonzero (+1 or -1 equiprobable) with probability ``density``."""
+    sign = 2 * rng.integers(0, 2, size=shape) - 1
+    return np.where(rng.random(shape) < density, sign, 0).astype(np.int64)
+
+
+def random_layer(rng: np.random.Generator, k: int, c_in: int, c_out: int, *,
+                 padding: str = "same", stride: int = 1, pooling: str | None = None,
+                 raw: bool = False) -> TernaryLayer:
+    """A layer of random trit weights and random thresholds ``lo <= hi`` within about one
+    standard deviation of the sums (twice that for sum pooling), so that all three output
+    trits occur."""
+    weights = random_trits(rng, (c_out, k, k, c_in))
+    if raw:
+        return TernaryLayer(weights, stride=stride, padding=padding, pooling=pooling)
+    q = max(1, round(np.sqrt(k * k * c_in * 4 / 9))) * (2 if pooling == "sum" else 1)
+    bounds = np.sort(rng.integers(-q, q + 1, size=(2, c_out)), axis=0)
+    return TernaryLayer(weights, bounds[0], bounds[1], stride=stride, padding=padding,
+                        pooling=pooling)
+
+
+def case_plan(cfg: EngineConfig, case: str, seed: int, images: int = 2,
+              height: int | None = None) -> EnginePlan:
+    """The plan of the named case :data:`CASES` on ``cfg``, drawn from ``seed``.
+
+    Single layers use all ``n_i`` input and ``n_o`` output channels on frames of
+    ``image_width`` columns and ``height`` rows (default 6; ``"chain"``: ``image_width``
+    rows, at least 8 so that the last, VALID layer gets a 2 x 2 pooled map).
+
+    Raises
+    ------
+    ValueError
+        Unknown case, or one that does not fit the engine.
+    """
+    if case not in CASES:
+        raise ValueError(f"Unknown case {case!r}; valid: {', '.join(CASES)}")
+    rng = np.random.default_rng(seed)
+    k, n_i, n_o, w = cfg.k, cfg.n_i, cfg.n_o, cfg.image_width
+    if case == "chain":
+        h = height or w
+        if min(h, w) < 2 * (k + 1):
+            raise ValueError(f"The chain case needs frames of at least {2 * (k + 1)} x "
+                             f"{2 * (k + 1)} pixels")
+        c_mid = min(n_i, n_o)
+        layers = [random_layer(rng, k, max(1, n_i // 2), n_o),
+                  random_layer(rng, k, c_mid, n_o, pooling="max"),
+                  random_layer(rng, k, c_mid, max(1, n_o - 2), padding="valid",
+                               pooling="sum", raw=True)]
+        return EnginePlan(cfg, layers, random_trits(rng, (images, h, w, max(1, n_i // 2))))
+    h = height or 6
+    x = random_trits(rng, (images, h, w, n_i))
+    if case == "illegal":
+        layer = random_layer(rng, k, n_i, n_o)
+        pixels = [(0, 0, 0), (images - 1, h // 2, w // 2)]
+        return IllegalInputPlan(cfg, layer, x, pixels)
+    padding, stride, pooling, raw = CASES[case]
+    layer = random_layer(rng, k, n_i, n_o, padding=padding, stride=stride, pooling=pooling,
+                         raw=raw)
+    return EnginePlan(cfg, [layer], x)
+
+
+# -------------------------------------------------------------------------------------------
+# the cocotb run
+
+BUILD_ROOT = Path("build") / "verif"
+#: Module name of the value-change-dump wrapper of :func:`dump_wrapper`.
+DUMP_TOP = "ef_engine_dump"
+
+
+def _word(layout, values: dict) -> int:
+    """Pack ``values`` (integers, or lists of bytes for packed fields) into ``layout``."""
+    word = 0
+    for name, f in layout:
+        v = values[name]
+        if isinstance(v, (list, tuple)):
+            v = _bytes(v)
+        word |= (int(v) & ((1 << f.width) - 1)) << f.offset
+    return word
+
+
+def _bytes(values) -> int:
+    return sum(int(b) << (8 * i) for i, b in enumerate(values))
+
+
+def job(plan: EnginePlan, component, *, seed: int = 1, stall: float = 0.0, gaps: float = 0.0,
+        max_cycles: int | None = None) -> dict:
+    """The JSON job of :mod:`verif.ternary.engine_cocotb`: the plan's steps with every
+    payload packed for ``component``'s ports, the ``o_stream`` payload layout, the expected
+    output count per layer, the back-pressure (``stall``) and gap probabilities, their seed
+    and a cycle limit (default: generous for the plan's transfers)."""
+    steps = []
+    transfers = 0
+    for step in plan.steps():
+        op = step["op"]
+        if op == "weights":
+            words = [_word(component.weight_write_layout, {"addr": a, "data": d})
+                     for a, d in step["writes"]]
+            steps.append({"op": op, "words": words})
+            transfers += len(words)
+        elif op == "layer":
+            steps.append({"op": op, "word": _word(component.layer_layout, step["desc"])})
+        elif op == "thresholds":
+            words = [_word(component.threshold_layout, {"ocu": o, "lo": lo, "hi": hi})
+                     for o, lo, hi in step["writes"]]
+            steps.append({"op": op, "words": words})
+            transfers += len(words) + plan.cfg.n_o * plan.cfg.k ** 2  # and a weight fetch
+        else:
+            frames = {k: v for k, v in step.items() if k != "pixels"}
+            if "pixels" in step:
+                frames["pixels"] = [_bytes(p) for p in step["pixels"]]
+            steps.append(frames)
+            # SAME frames take a step per extension row and column; outputs may be stalled
+            transfers += 2 * step["inputs"] + step["outputs"] + 64
+    if max_cycles is None:
+        max_cycles = int(4 * transfers / max(1e-3, 1 - stall) / max(1e-3, 1 - gaps)) + 2000
+    layout = component.output_layout
+    pixel, sums, illegal = layout["pixel"], layout["sums"], layout["illegal"]
+    elem = sums.shape.elem_shape
+    return {"steps": steps, "expected": plan.outputs_per_layer, "seed": seed,
+            "stall": float(stall), "gaps": float(gaps), "max_cycles": max_cycles,
+            "out": {"pixel": [pixel.offset, pixel.width // 8],
+                    "sums": [sums.offset, _shape_width(elem), sums.shape.length],
+                    "illegal": illegal.offset}}
+
+
+def _shape_width(shape) -> int:
+    from amaranth.hdl import Shape
+
+    return Shape.cast(shape).width
+
+
+@dataclass
+class EngineReport:
+    """Outcome of :func:`run`.
+
+    Attributes
+    ----------
+    module : str
+        The Verilog module simulated (the engine's, also when wrapped).
+    sim : str
+        Simulator.
+    seed : int
+        Seed of the back-pressure and gap draws.
+    outputs : list of list of dict
+        Per layer, every output pixel as ``{pixel, sums, illegal}``.
+    checked : int
+        Output pixels compared with the golden model (0 with ``check=False``).
+    cycles : int
+        Clock cycles from the release of reset to the last output.
+    layers : list of dict
+        Per layer the simulation times (ns) and cycles (from the release of reset) of
+        ``desc`` (descriptor set), ``start`` (first pixel offered; a weight fetch, if any,
+        follows), ``stream`` (the clock edge that took the first pixel: the weights are in the
+        OCUs) and ``end`` (the clock edge that took the layer's last output): ``desc_ns``,
+        ``start_ns``, ``stream_ns``, ``end_ns``, ``desc_cycle``, ``start_cycle``,
+        ``stream_cycle``, ``end_cycle``.
+    start_ns, end_ns : float
+        Simulation times of the release of reset and of the end of the run.
+    period_ns : float
+        Clock period.
+    build_seconds, seconds : float
+        Wall time of the build (0 when cached) and of the simulation.
+    repro : str
+        A shell line re-running this check.
+    dump : str or None
+        The value-change dump written, if any.
+    """
+
+    module: str
+    sim: str
+    seed: int
+    outputs: list
+    checked: int
+    cycles: int
+    layers: list
+    start_ns: float
+    end_ns: float
+    period_ns: float
+    build_seconds: float
+    seconds: float
+    repro: str
+    dump: str | None = None
+
+
+def repro_command(inst, sim: str, seed: int, case: str, *, images: int = 2,
+                  stall: float = 0.0, gaps: float = 0.0) -> str:
+    """One shell line that re-runs the named case on the design point ``inst``."""
+    args = [sys.executable, "-m", "verif.ternary.engine", *inst.cli_params(), "--case", case,
+            "--images", str(images), "--seed", str(seed)]
+    if stall:
+        args += ["--stall", f"{stall:g}"]
+    if gaps:
+        args += ["--gaps", f"{gaps:g}"]
+    return f"SIM={sim} " + " ".join(shlex.quote(a) for a in args)
+
+
+def dump_wrapper(ports: list[dict], top: str, name: str = DUMP_TOP) -> str:
+    """A module ``name`` with the ports of ``top`` (dicts ``name``, ``direction``, ``width``
+    as :func:`gen.verilog.ports` gives them) around one instance ``dut`` of it; with
+    ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file."""
+    decl = []
+    for p in ports:
+        width = f"[{p['width'] - 1}:0] " if p["width"] > 1 else ""
+        decl.append(f"    {'input' if p['direction'] == 'in' else 'output'} wire {width}"
+                    f"{p['name']}")
+    conns = ", ".join(f".{p['name']}({p['name']})" for p in ports)
+    return "\n".join([
+        f"// edgeforge: {top} with a value-change dump of its nets (generated; do not edit)",
+        "`timescale 1ns/1ps",
+        f"module {name} (",
+        ",\n".join(decl),
+        ");",
+        f"    {top} dut ({conns});",
+        "    reg [8*1024-1:0] dump_path;",
+        '    initial if ($value$plusargs("dump=%s", dump_path)) begin',
+        "        $dumpfile(dump_path);",
+        "        $dumpvars(0, dut);",
+        "    end",
+        "endmodule",
+        "",
+    ])
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _build(sources: list[Path], top: str, sim: str, build_dir: Path, trace: bool) -> float:
+    """Build ``sources`` with toplevel ``top`` unless the same build is in ``build_dir``;
+    return the seconds spent (0 when cached)."""
+    from cocotb_tools.runner import get_runner
+
+    if sim == "verilator":
+        args = [*_VERILATOR_WAIVERS, *(["--trace-underscore"] if trace else ["-O3"])]
+    else:
+        args = []
+    digest = hashlib.sha256()
+    for s in sources:
+        digest.update(s.read_bytes())
+    digest.update(repr((sim, top, args, trace)).encode())
+    stamp = build_dir / "build.stamp"
+    with _locked(build_dir / "build.lock"):
+        if stamp.exists() and stamp.read_text() == digest.hexdigest():
+            return 0.0
+        t0 = time.perf_counter()
+        with _verilator_makeflags(sim):
+            try:
+                get_runner(sim).build(
+                    sources=sources, hdl_toplevel=top, build_dir=build_dir, build_args=args,
+                    always=True, waves=trace and sim == "verilator", timescale=("1ns", "1ps"),
+                    log_file=build_dir / "build.log")
+            except (SystemExit, subprocess.CalledProcessError) as err:
+                raise RuntimeError(f"Building {top} for {sim} failed ({err}); see "
+                                   f"{build_dir / 'build.log'}") from None
+        stamp.write_text(digest.hexdigest())
+        return time.perf_counter() - t0
+
+
+def _module_name(component) -> str:
+    c = component
+    return (f"ef_engine_i{c.n_i}_o{c.n_o}_k{c.k}_w{c.image_width}_p{c.pipeline}"
+            f"_h{c.max_height}_d{c.weight_depth}{'_s' if c.shared else ''}")
+
+
+def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
+        stall: float = 0.0, gaps: float = 0.0, check: bool = True, repro: str | None = None,
+        sources=None, top: str | None = None, dump=None, build_dir=None,
+        build_root=BUILD_ROOT, max_cycles: int | None = None) -> EngineReport:
+    """Build the engine's Verilog (or given sources) and execute ``plan`` on it through cocotb.
+
+    Parameters
+    ----------
+    target : gen.designs.Instance or hw.ternary.TernaryEngine
+        A ``ternary_engine`` design point, or an engine component (emitted with
+        :meth:`~hw.ternary.TernaryEngine.to_verilog`).
+    plan : EnginePlan
+        The layers, images and golden outputs; its configuration must be the engine's.
+    sim : str, optional
+        ``"icarus"`` or ``"verilator"``; default from ``$SIM``.
+    seed : int
+        Seed of the back-pressure and gap draws.
+    stall : float
+        Probability that ``o_stream.ready`` is low in a cycle, 0 to 1 (exclusive).
+    gaps : float
+        Probability of an idle cycle before each input pixel, 0 to 1 (exclusive).
+    check : bool
+        Compare the outputs with the golden model (:meth:`EnginePlan.check`).
+    repro : str, optional
+        The shell line a failure names; default: a pointer to the job file.
+    sources : sequence of path-like, optional
+        Verilog files to simulate instead of the emitted RTL (e.g. a gate-level netlist, its
+        cell models and a wrapper); ``top`` names their toplevel, which must have the
+        engine's ports.
+    top : str, optional
+        Toplevel module of ``sources``.
+    dump : path-like, optional
+        Write a VCD of every net under the engine instance to this file (passed as
+        ``+dump=<file>``). Without ``sources`` the emitted RTL is wrapped in
+        :func:`dump_wrapper`; with ``sources`` the toplevel must honour the plusarg itself
+        (as :func:`dump_wrapper`'s module does). Verilator builds then trace
+        (``--trace --trace-underscore``) in their own build directory.
+    build_dir : path-like, optional
+        Build directory; default ``build_root/<module or top>/<sim>`` (``<sim>-dump`` with a
+        dump).
+    build_root : path-like
+        See ``build_dir``.
+    max_cycles : int, optional
+        Cycle limit of the simulation; default generous for the plan.
+
+    Returns
+    -------
+    EngineReport
+
+    Raises
+    ------
+    EngineMismatch
+        A protocol violation (an offered output changed, a threshold write ready while busy,
+        a timeout, an output too many) or an output that differs from the golden model.
+    RuntimeError
+        If the build or the simulation fails.
+    ValueError
+        Bad arguments (a plan for another configuration, ``sources`` without ``top``).
+    """
+    from cocotb_tools.runner import get_runner
+
+    from ..harness import _vcd_runner
+
+    component = getattr(target, "component", target)
+    if EngineConfig.of(component) != plan.cfg:
+        raise ValueError(f"The plan is for {plan.cfg}, the engine is {EngineConfig.of(component)}")
+    for name, p in (("Stall", stall), ("Gaps", gaps)):
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"{name} must be a probability in [0, 1), not {p!r}")
+    if sources is not None and top is None:
+        raise ValueError("Simulating given sources needs their toplevel (top=...)")
+    module = getattr(target, "module", None) or _module_name(component)
+    sim = _sim.prepare(sim)
+    trace = dump is not None
+    if build_dir is None:
+        build_dir = Path(build_root) / (top or module) / (f"{sim}-dump" if trace else sim)
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    if sources is None:
+        text = component.to_verilog(module)
+        rtl = build_dir / f"{module}.v"
+        if not rtl.exists() or rtl.read_text() != text:
+            rtl.write_text(text)
+        sources = [rtl]
+        top = module
+        if trace:
+            wrapper = build_dir / f"{DUMP_TOP}.v"
+            wtext = dump_wrapper(_ports(component), module)
+            if not wrapper.exists() or wrapper.read_text() != wtext:
+                wrapper.write_text(wtext)
+            sources.append(wrapper)
+            top = DUMP_TOP
+    sources = [Path(s).resolve() for s in sources]
+    build_seconds = _build(sources, top, sim, build_dir, trace)
+    payload = job(plan, component, seed=seed, stall=stall, gaps=gaps, max_cycles=max_cycles)
+    text = json.dumps(payload)
+    run_dir = build_dir / f"run-s{seed}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    run_dir.mkdir(exist_ok=True)
+    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
+    job_file.write_text(text)
+    result_file.unlink(missing_ok=True)
+    if repro is None:
+        repro = f"(plan not from a named case; the job is {job_file})"
+    plusargs = []
+    if trace:
+        dump = Path(dump).resolve()
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        plusargs = [f"+dump={dump}"]
+    runner = _vcd_runner(sim) if trace else get_runner(sim)
+    t0 = time.perf_counter()
+    try:
+        runner.test(
+            test_module="verif.ternary.engine_cocotb", hdl_toplevel=top,
+            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
+            plusargs=plusargs,
+            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
+            log_file=run_dir / "sim.log")
+    except SystemExit as err:
+        raise RuntimeError(f"Simulation of {module} under {sim} failed ({err}); see "
+                           f"{run_dir / 'sim.log'}; repro: {repro}") from None
+    seconds = time.perf_counter() - t0
+    if not result_file.exists():
+        raise RuntimeError(f"Simulation of {module} under {sim} produced no result; see "
+                           f"{run_dir / 'sim.log'}; repro: {repro}")
+    observed = json.loads(result_file.read_text())
+    if observed["errors"]:
+        raise EngineMismatch(f"{module} ({sim}): {observed['errors'][0]}; repro: {repro}")
+    from .engine_cocotb import PERIOD_NS
+
+    last = observed["timing"][-1]
+    report = EngineReport(
+        module=module, sim=sim, seed=seed, outputs=observed["layers"], checked=0,
+        cycles=int(last.get("end_cycle", observed["cycles"])), layers=observed["timing"],
+        start_ns=observed["start_ns"], end_ns=observed["end_ns"], period_ns=float(PERIOD_NS),
+        build_seconds=build_seconds, seconds=seconds, repro=repro,
+        dump=str(dump) if trace else None)
+    if check:
+        report.checked = plan.check(observed["layers"], repro)
+    return report
+
+
+def _ports(component) -> list[dict]:
+    """Ports of the emitted engine module (clock and reset first)."""
+    from amaranth.hdl import Shape
+    from amaranth.lib import wiring
+
+    out = [{"name": "clk", "direction": "in", "width": 1},
+           {"name": "rst", "direction": "in", "width": 1}]
+    for path, member in component.signature.members.flatten():
+        if member.is_port:
+            out.append({"name": "__".join(str(p) for p in path),
+                        "direction": "in" if member.flow == wiring.In else "out",
+                        "width": Shape.cast(member.shape).width})
+    return out
+
+
+def main(argv=None) -> int:
+    """``python -m verif.ternary.engine -p NAME=VALUE ... [--case C] [--images N]
+    [--seed N] [--stall P] [--gaps P] [--sim S]``."""
+    from gen.designs import instantiate
+
+    ap = argparse.ArgumentParser(prog="python -m verif.ternary.engine", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE",
+                    help="ternary_engine parameter (repeatable)")
+    ap.add_argument("--case", choices=tuple(CASES), default="same")
+    ap.add_argument("--images", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--stall", type=float, default=0.0)
+    ap.add_argument("--gaps", type=float, default=0.0)
+    ap.add_argument("--sim")
+    args = ap.parse_args(argv)
+    try:
+        inst = instantiate("ternary_engine", args.param)
+        if args.images < 1:
+            raise ValueError(f"--images must be a positive integer, not {args.images}")
+        plan = case_plan(EngineConfig.of(inst.component), args.case, args.seed, args.images)
+        sim = _sim.prepare(args.sim)
+    except (ValueError, TypeError, _sim.SimulatorError) as e:
+        ap.error(str(e))
+    print(f"{inst.module}: case {args.case}, seed {args.seed}")
+    repro = repro_command(inst, sim, args.seed, args.case, images=args.images,
+                          stall=args.stall, gaps=args.gaps)
+    try:
+        r = run(inst, plan, sim=sim, seed=args.seed, stall=args.stall, gaps=args.gaps,
+                repro=repro)
+    except EngineMismatch as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    print(f"{r.module} ({r.sim}): {r.checked} output pixels of {len(plan.layers)} layer(s) "
+          f"match the golden model in {r.cycles} cycles (build {r.build_seconds:.1f} s, run "
+          f"{r.seconds:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
