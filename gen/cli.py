@@ -98,8 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ops", type=int, default=None,
                    help="multipliers: operations measured (default 4000)")
     p.add_argument("--density", type=float, default=None,
-                   help="ternary_ocu: probability that a trit of the windows and weights is 0 "
-                        "(0..1, default 0.5)")
+                   help="ternary_ocu, ternary_engine: probability that a trit of the "
+                        "windows/frames and weights is 0 (0..1, default 0.5)")
+    p.add_argument("--frames", type=int, default=None,
+                   help="ternary_engine: image_width x image_width frames of one n_i -> n_o "
+                        "layer (1..256, default 4)")
     p.add_argument("--windows", type=int, default=None,
                    help="ternary_ocu/binary_ocu: windows measured (16..8192, default 200)")
     p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
@@ -127,6 +130,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--wire-load", choices=("default", "none"), default="default")
     p.add_argument("--slew", type=float, metavar="NS",
                    help="input slew for internal-power tables (default 0.1 ns)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+    p = sub.add_parser("digits", help="the ternary digits CNN: float and ternary accuracy, "
+                       "then its test images through the engine's RTL")
+    p.add_argument("--images", type=int, default=None,
+                   help="first N test images through the RTL (1..539, default all 539)")
+    p.add_argument("--golden-only", action="store_true",
+                   help="train (or load) and report the float and golden accuracies only")
+    p.add_argument("--seed", type=int, default=1, help="seed of the training (default 1)")
+    p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("report", help="write the report to build/report/ (area, energy, "
@@ -410,23 +423,64 @@ def _ocu_energy_text(r) -> str:
     return "\n".join(lines)
 
 
+def _engine_energy_text(r) -> str:
+    a = r.area
+    z = r.measured_zero_fraction
+    lines = [
+        f"{r.module}  [liberty: {r.liberty}]",
+        f"  energy/MAC       {r.energy_per_mac_fj:.3f} fJ  ({r.macs} MACs: {r.windows} windows x "
+        f"k*k*{r.channels['in']} x {r.channels['out']} channels; 1 MAC = {r.ops_per_mac} ops, "
+        f"{r.energy_per_op_fj:.3f} fJ/op)",
+        f"  energy/pixel     {r.energy_per_pixel_fj / 1000:.2f} pJ per output pixel "
+        f"({r.output_pixels} pixels in {r.cycles} cycles)",
+        f"  weight fetch     {r.fetch_fj / 1000:.2f} pJ once per layer ({r.fetch_cycles} "
+        "cycles; not in the figures above)",
+        f"  workload         {r.workload_text}; measured zeros: activations "
+        f"{100 * z['activations']:.1f} %, weights {100 * z['weights']:.1f} %",
+        f"  area             {a['total_um2']:.0f} um^2 = {a['total_ge']:.0f} GE "
+        f"(sequential {a['sequential_um2']:.0f} um^2; weight memory {a['weight_memory_bits']} "
+        "bits of flip-flops, no SRAM macro)",
+    ]
+    for part, um2 in a["parts"].items():
+        lines.append(f"    {part:<32} {um2:>12.0f} um^2 {100 * um2 / a['total_um2']:>6.1f} %")
+    lines.append(f"  {'energy by part':<34} {'fJ/MAC':>10}")
+    for part, fj in r.parts.items():
+        lines.append(f"    {part:<32} {fj:>10.3f}")
+    lines += [
+        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"{r.wire_load}; gate-level simulation ({r.sim}): {r.checked_pixels} output pixels "
+        "matched the golden model",
+        "  limits           " + "; ".join(r.limits),
+    ]
+    return "\n".join(lines)
+
+
 def _cmd_energy(args) -> int:
     from .designs import instantiate
     from .energy import EnergyError, energy
+    from .engine_energy import DEFAULT_FRAMES, ENGINE_DESIGN, engine_energy
     from .ocu_energy import DEFAULT_WINDOWS, OCU_DESIGNS, ocu_energy
     from .synth import SynthesisError, resolve_liberty
 
     inst = instantiate(args.design, args.param)
     ocu = inst.design.name in OCU_DESIGNS
-    if ocu and (args.workload is not None or args.ops is not None):
+    engine = inst.design.name == ENGINE_DESIGN
+    if (ocu or engine) and (args.workload is not None or args.ops is not None):
         raise UsageError(f"--workload and --ops are for multipliers; {inst.design.name} takes "
-                         "--density (ternary_ocu) and --windows")
-    if not ocu and (args.density is not None or args.windows is not None):
-        raise UsageError(f"--density and --windows are for {' and '.join(OCU_DESIGNS)}, not "
+                         + ("--density and --frames" if engine
+                            else "--density (ternary_ocu) and --windows"))
+    if not (ocu or engine) and args.density is not None:
+        raise UsageError(f"--density is for ternary_ocu and {ENGINE_DESIGN}, not "
                          f"{inst.design.name}")
-    if inst.design.family != "approx" and not ocu:
-        raise UsageError(f"`edgeforge energy` covers the multipliers and "
-                         f"{', '.join(OCU_DESIGNS)}, not {inst.design.name}")
+    if not ocu and args.windows is not None:
+        raise UsageError(f"--windows is for {' and '.join(OCU_DESIGNS)}, not "
+                         f"{inst.design.name}")
+    if not engine and args.frames is not None:
+        raise UsageError(f"--frames is for {ENGINE_DESIGN}, not {inst.design.name}")
+    if inst.design.family != "approx" and not (ocu or engine):
+        raise UsageError(f"`edgeforge energy` covers the multipliers, "
+                         f"{', '.join(OCU_DESIGNS)} and {ENGINE_DESIGN}, not "
+                         f"{inst.design.name}")
     resolve_liberty(args.liberty)
     slew = _slew(args.slew)
 
@@ -435,7 +489,12 @@ def _cmd_energy(args) -> int:
             print(f"  .. {text}", file=sys.stderr, flush=True)
 
     try:
-        if ocu:
+        if engine:
+            r = engine_energy(inst, density=args.density, liberty=args.liberty,
+                              frames=DEFAULT_FRAMES if args.frames is None else args.frames,
+                              seed=args.seed, sim=args.sim, wire_load=args.wire_load,
+                              slew=slew, progress=progress)
+        elif ocu:
             r = ocu_energy(inst, density=args.density, liberty=args.liberty,
                            windows=DEFAULT_WINDOWS if args.windows is None else args.windows,
                            seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
@@ -451,7 +510,8 @@ def _cmd_energy(args) -> int:
     if args.json:
         print(json.dumps(r.to_dict()))
     else:
-        print(_ocu_energy_text(r) if ocu else _energy_text(r))
+        print(_engine_energy_text(r) if engine else _ocu_energy_text(r) if ocu
+              else _energy_text(r))
     return 0
 
 
@@ -529,6 +589,52 @@ def _cmd_power(args) -> int:
     return 0
 
 
+def _cmd_digits(args) -> int:
+    from .digits import train
+    from .digits_rtl import run_digits_rtl
+
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
+    if args.golden_only and args.images is not None:
+        raise UsageError("--images is for the RTL run, not with --golden-only")
+    if args.images is not None and not 1 <= args.images <= 539:
+        raise UsageError(f"--images must be an integer between 1 and 539, not {args.images}")
+    if args.golden_only:
+        r = train(seed=args.seed)
+        d = {"seed": r.seed, "float_accuracy": r.float_accuracy,
+             "ternary_accuracy": r.ternary_accuracy, "test_images": int(len(r.test_labels))}
+        if args.json:
+            print(json.dumps(d))
+        else:
+            print(f"digits (seed {r.seed}, {d['test_images']} test images): float "
+                  f"{100 * r.float_accuracy:.2f} %, ternary golden "
+                  f"{100 * r.ternary_accuracy:.2f} %")
+        return 0
+
+    def progress(text: str) -> None:
+        if not args.json:
+            print(f"  .. {text}", file=sys.stderr, flush=True)
+
+    from verif import sim as sim_mod
+
+    simulator = sim_mod.prepare(args.sim)  # SimulatorError: a usage error, exit 2
+    try:
+        r = run_digits_rtl(args.images, sim=simulator, seed=args.seed, progress=progress)
+    except RuntimeError as e:  # a failed build or simulation, named with its log
+        print(f"edgeforge: digits failed: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        d = {k: v for k, v in r.__dict__.items() if k != "predictions"}
+        d["predictions"] = [int(v) for v in r.predictions]
+        print(json.dumps(d))
+    else:
+        print(r.describe())
+    if not r.matches_golden:
+        print(f"edgeforge: verification failed: {r.mismatch}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import ReportError, build_report
 
@@ -554,7 +660,7 @@ def _cmd_report(args) -> int:
 
 COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
             "verify": _cmd_verify, "synth": _cmd_synth, "energy": _cmd_energy,
-            "power": _cmd_power, "report": _cmd_report}
+            "power": _cmd_power, "digits": _cmd_digits, "report": _cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,11 @@ DRUM and ROUP multipliers) the report gathers
   reported power savings beside ours.
 * a ternary section: energy per MAC and per operation of the ternary output-channel unit at
   zero densities of 0, 50 and 90 % beside the binary (XNOR-popcount) unit, with areas
-  (:func:`gen.ocu_energy.ocu_energy`, :data:`OCU_POINTS`).
+  (:func:`gen.ocu_energy.ocu_energy`, :data:`OCU_POINTS`); the whole ternary engine's energy
+  per MAC at the same densities and its area by part (:func:`gen.engine_energy.engine_energy`,
+  :data:`ENGINE_POINT`); the digits network's whole test split through the engine's RTL
+  (float, golden and RTL accuracy) and its energy per classified image, ternary versus binary
+  output-channel units (:func:`gen.engine_energy.digits_energy`).
 
 It writes ``index.html`` and ``index.md`` (the same content), ``report.json`` (every number),
 ``errors.json`` (the error records, as before), ``pareto.png`` and ``verilog/``. The energy runs
@@ -99,6 +103,11 @@ OCU_POINTS = (
 )
 OCU_DENSITIES = (0.0, 0.5, 0.9)
 OCU_WINDOWS = 200
+#: The engine of the sparsity sweep (gate level: an 8-channel engine simulates at about 50
+#: cycles per second under Icarus, the 16-channel digits engine at about 2) and frames per
+#: measurement.
+ENGINE_POINT = {"n_i": 8, "n_o": 8, "k": 3, "image_width": 8, "latency": 1}
+ENGINE_FRAMES = 2
 
 
 class ReportError(RuntimeError):
@@ -540,6 +549,238 @@ def _ocu_blocks(ocu: dict) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------------------------
+# The ternary engine (the ternary section): sparsity sweep and energy per classified image
+
+
+def _run_engine_energy(point: Mapping | None, liberty: str | None, *,
+                       densities: Sequence[float], frames: int, digits: bool, seed: int,
+                       ocu_windows: int, steps: _Steps) -> dict | None:
+    """The engine's sparsity sweep at gate level, the digits network through the RTL (whole
+    test split) and per classified image (OCU-based); in this process, cached by content."""
+    if point is None and not digits:
+        return None
+    from . import engine_energy as ee
+
+    rtl = per_image = None
+    if digits:
+        from .digits_rtl import run_digits_rtl
+
+        sim = rtl_simulator()
+        t1 = time.perf_counter()
+        try:
+            r = run_digits_rtl(None, sim=sim, seed=seed)
+        except Exception as e:  # any failure aborts the report, named
+            raise ReportError(f"digits through the RTL failed: {type(e).__name__}: {e}") from e
+        if not r.matches_golden:
+            raise ReportError(f"digits through the RTL of {r.module} ({sim}): the RTL differs "
+                              f"from the golden model: {r.mismatch}")
+        rtl = {k: v for k, v in r.__dict__.items() if k != "predictions"}
+        steps.line(r.module, f"digits RTL x{r.images}: {100 * r.rtl_accuracy:.2f} %, "
+                             "RTL == golden", time.perf_counter() - t1, None)
+        t1 = time.perf_counter()
+        try:
+            per_image = ee.digits_energy(seed=seed, liberty=liberty, windows=ocu_windows)
+        except Exception as e:
+            raise ReportError(f"digits network per image failed: {type(e).__name__}: "
+                              f"{e}") from e
+        est = per_image["ocu_estimate"]
+        steps.line("digits per image", f"{est['ternary_fj'] / 1e3:.0f} pJ ternary, "
+                                       f"{est['binary_fj'] / 1e3:.0f} pJ binary",
+                   time.perf_counter() - t1, None)
+    sweep = []
+    inst = None if point is None else instantiate(ee.ENGINE_DESIGN, point)
+    for density in densities if inst is not None else ():
+        t1 = time.perf_counter()
+        try:
+            r = ee.engine_energy(inst, density=density, frames=frames, seed=seed,
+                                 liberty=liberty)
+        except Exception as e:  # any failure aborts the report, named
+            raise ReportError(f"design point {inst.module} (zero density {density:g}) failed: "
+                              f"{type(e).__name__}: {e}") from e
+        if not (r.energy_per_mac_fj > 0 and math.isfinite(r.energy_per_mac_fj)):
+            raise ReportError(f"energy of {inst.module} came out as {r.energy_per_mac_fj} "
+                              "fJ/MAC")
+        sweep.append(r.to_dict())
+        steps.line(inst.module, f"engine d={density:g}: {r.energy_per_mac_fj:.1f} fJ/MAC "
+                                f"{'cached' if r.cached else 'run   '}",
+                   time.perf_counter() - t1, None)
+    return {"point": None if inst is None else dict(inst.params),
+            "module": None if inst is None else inst.module, "frames": frames,
+            "densities": list(densities), "seed": seed, "sweep": sweep,
+            "digits": per_image, "digits_rtl": rtl}
+
+
+def rtl_simulator() -> str:
+    """Simulator of the digits network's RTL run in the report: ``$SIM`` when set, else
+    Verilator. The rest of the flow defaults to Icarus, but Icarus simulates the 16-channel
+    engine's RTL at about 10 cycles per second and the whole test split is 124,000 cycles
+    (Verilator: under a minute)."""
+    from verif import sim as sim_mod
+
+    return sim_mod.prepare(os.environ.get("SIM") or "verilator")
+
+
+def _nj(fj: float) -> str:
+    return f"{fj / 1e6:.2f}"
+
+
+def _engine_blocks(engine: dict | None) -> list[tuple]:
+    if not engine:
+        return []
+    blocks = _sweep_blocks(engine["sweep"]) if engine["sweep"] else []
+    rtl = engine.get("digits_rtl")
+    if rtl:
+        blocks += [
+            ("h2", "The digits network through the engine's RTL"),
+            ("p", f"The trained ternary CNN (gen/digits.py, seed {engine['seed']}) on all "
+                  f"{rtl['images']} test images, layer by layer through the RTL of "
+                  f"{rtl['module']} ({rtl['sim']}, cocotb; each layer fed the engine's own "
+                  f"output of the layer before): every output pixel of every layer equals the "
+                  f"golden model ({rtl['cycles']} cycles). Reproduce: {rtl['repro']}."),
+            ("table", ["network", "test accuracy %"], [
+                ["float CNN (real-valued weights and activations)",
+                 f"{100 * rtl['float_accuracy']:.2f}"],
+                ["ternary network, golden model", f"{100 * rtl['ternary_accuracy']:.2f}"],
+                ["ternary network, engine RTL", f"{100 * rtl['rtl_accuracy']:.2f}"]]),
+        ]
+    if engine.get("digits"):
+        blocks += _digits_energy_blocks(engine["digits"])
+    return blocks
+
+
+def _sweep_blocks(sweep: list[dict]) -> list[tuple]:
+    first = sweep[0]
+    a = first["area"]
+    parts = list(first["parts"])
+    header = ["zero density % (measured act. / weights)", "fJ/MAC", "fJ/op",
+              "pJ/output pixel", *[f"{p} fJ/MAC" for p in parts], "fetch pJ/layer",
+              "cycles", "output pixels checked"]
+    rows = []
+    for r in sweep:
+        z = r["measured_zero_fraction"]
+        rows.append([f"{100 * r['density']:.0f} ({100 * z['activations']:.1f} / "
+                     f"{100 * z['weights']:.1f})", f"{r['energy_per_mac_fj']:.2f}",
+                     f"{r['energy_per_op_fj']:.2f}", f"{r['energy_per_pixel_fj'] / 1e3:.1f}",
+                     *[f"{r['parts'][p]:.2f}" for p in parts],
+                     f"{r['fetch_fj'] / 1e3:.0f}", str(r["cycles"]), str(r["checked_pixels"])])
+    lo = min(sweep, key=lambda r: r["density"])
+    hi = max(sweep, key=lambda r: r["density"])
+    ocus = "OCUs"
+    trend = (f"From {100 * lo['density']:.0f} % to {100 * hi['density']:.0f} % zeros the "
+             f"engine's energy falls from {lo['energy_per_mac_fj']:.1f} to "
+             f"{hi['energy_per_mac_fj']:.1f} fJ/MAC "
+             f"({_saving(hi['energy_per_mac_fj'], lo['energy_per_mac_fj']):.0f} % less)")
+    if ocus in lo["parts"]:
+        trend += (f"; the OCUs' share from {lo['parts'][ocus]:.1f} to {hi['parts'][ocus]:.1f} "
+                  f"fJ/MAC ({_saving(hi['parts'][ocus], lo['parts'][ocus]):.0f} % less)")
+    trend += "."
+    p = first["params"]
+    blocks: list[tuple] = [
+        ("h2", "Ternary engine: energy per MAC versus zero density"),
+        ("ul", [
+            f"Design point {first['module']}: n_i = {p['n_i']}, n_o = {p['n_o']} OCUs, "
+            f"k = {p['k']}, lines of up to {p['image_width']} pixels, OCU latency "
+            f"{p['latency']}, weight memory of {a['weight_memory_words']} words "
+            f"({p['weight_layers']} layers) = {a['weight_memory_bits']} bits. The flow has no "
+            "SRAM macro: Yosys maps the weight memory to enable flip-flops and a read "
+            "multiplexer, which is what the area and energy below include.",
+            f"Workload: {first['workload_text']}. Every output pixel (trits and sums) of the "
+            "gate-level netlist is checked against the golden model.",
+            "Energy: gate-level simulation of the whole engine (cocotb testbench of "
+            f"verif/ternary/engine.py, {first['sim']}); toggles counted from the cycle the "
+            "first pixel is taken (after the weight fetch, which is listed apart, once per "
+            "layer) to the edge that takes the last output pixel. MACs = windows x k*k x "
+            "ch_in x ch_out (all computed, including the zero padding of SAME borders); "
+            f"1 MAC = {first['ops_per_mac']} operations. Parts: energy of the cells of the "
+            "OCUs, the line buffer (with its unpackers), the engine's own logic (weight "
+            "memory, fetch, control), the output packer and weight unpacker, and the "
+            "charging of the engine's input pins.",
+        ]),
+        ("table", header, rows),
+        ("ul", [trend,
+                "The OCU-only figures (section above) exclude the line buffer, the weight "
+                "memory and the control; the engine's per-MAC energy is the system figure."]),
+        ("p", "Engine area by part (synthesis statistics; the OCUs are all n_o instances):"),
+        ("table", ["part", "area um^2", "share %"],
+         [[part, f"{um2:.0f}", f"{100 * um2 / a['total_um2']:.1f}"]
+          for part, um2 in a["parts"].items()]
+         + [["total", f"{a['total_um2']:.0f} ({a['total_ge']:.0f} GE)", "100.0"]]),
+    ]
+    return blocks
+
+
+def _digits_energy_blocks(digits: dict) -> list[tuple]:
+    eng = digits.get("engine")
+    est = digits["ocu_estimate"]
+    rows = []
+    for rec, o in zip(digits["layers"], est["layers"], strict=True):
+        z = rec["zero_fraction"]
+        h, w, c = rec["in_shape"]
+        rows.append([
+            str(rec["index"]),
+            f"{h}x{w}x{c} -> {rec['out_channels']}, {rec['padding']}"
+            + (f", {rec['pooling']} pool" if rec["pooling"] else "")
+            + (", raw" if rec["raw"] else ""),
+            str(rec["windows_per_image"]), str(rec["network_macs_per_image"]),
+            f"{100 * z['weights']:.1f} / {100 * z['activations']:.1f}",
+            f"{100 * z['engine_weights']:.1f} / {100 * z['engine_activations']:.1f}",
+            str(o["ocu_windows_per_image"]), f"{100 * o['density']:.0f}",
+            f"{o['ternary_per_window_fj'] / 1e3:.2f}", f"{o['binary_per_window_fj'] / 1e3:.2f}",
+            _nj(o["ternary_fj"]), _nj(o["binary_fj"])])
+    macs = digits["network_macs_per_image"]
+    summary = []
+    estimates = [est] + ([digits["ocu_estimate_latch"]] if digits.get("ocu_estimate_latch")
+                         else [])
+    for e in estimates:
+        kind = "flip-flop" if e["weight_storage"] == "ff" else "latch (clock-gated)"
+        summary += [
+            [f"ternary OCUs, {kind} weights ({e['ternary_module']})", _nj(e["ternary_fj"]),
+             f"{e['ternary_per_mac_fj']:.1f}", f"{100 * digits['accuracy_golden']:.2f}",
+             f"{e['saving_pct']:+.1f}"],
+            [f"binary OCUs, {kind} weights ({e['binary_module']})", _nj(e["binary_fj"]),
+             f"{e['binary_per_mac_fj']:.1f}", "-", "0"],
+        ]
+    if eng:
+        summary.append([f"ternary engine {eng['module']}, measured on {eng['images']} images "
+                        "(OCUs, line buffer, weight memory, fetch, control)",
+                        _nj(eng["per_image_fj"]), f"{eng['energy_per_network_mac_fj']:.1f}",
+                        "-", "-"])
+    return [
+        ("h2", "Energy per classified image: the digits network, ternary versus binary"),
+        ("ul", [
+            f"The trained digits network (gen/digits.py, seed {digits['seed']}; "
+            f"{macs} MACs per image in its own channels), its zero fractions taken from the "
+            f"golden model over all {digits['test_images']} test images.",
+            "Per image = energy per window of one output-channel unit, measured at gate level "
+            f"(gen/ocu_energy.py, n_i = 16, k = 3, weights in flip-flops, {est['windows']} "
+            "windows), times the OCU windows the network needs (windows x output channels per "
+            "layer). Ternary: measured at each layer's zero density (mean of the engine words' "
+            "weight and activation zero fractions, rounded to 5 %); binary (XNOR-popcount): on "
+            "uniform random bits, as a binary network of the same shape would run. Neither "
+            "includes the line buffer, weight memory or control, which the engine sweep above "
+            "shows to be a large share; there is no binary engine to measure them on.",
+            "The 16-channel engine itself is not measured per image at gate level in the "
+            "report: its 47,000-cell netlist simulates at about 2 cycles per second under "
+            "Icarus (about 1,100 cycles per image with the weight load), and Verilator's "
+            "build of it with cocotb's access to every net takes hours on 2 cores "
+            "(gen.engine_energy.network_energy does it for smaller engines or more patience).",
+            "Zero fractions: of the layer's own weights / input activations, and of the words "
+            "the engine processes (16 channels, the unused ones 0).",
+        ]),
+        ("p", "Per layer, flip-flop weight buffers:"),
+        ("table", ["layer", "shape", "windows/image", "MACs/image",
+                   "zeros % weights / act.", "engine-word zeros % w / a", "OCU windows/image",
+                   "OCU density %", "ternary pJ/window", "binary pJ/window",
+                   "ternary nJ/image", "binary nJ/image"], rows),
+        ("table", ["per classified image", "nJ", "fJ per network MAC", "accuracy %",
+                   "saving vs binary %"], summary),
+        ("p", "Saving = 100 * (1 - ternary / binary) with the same weight storage. A binary "
+              "network of this shape would also need its own training; its accuracy is not "
+              "measured here."),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
 # Records
 
 
@@ -922,7 +1163,10 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                  progress: bool = True,
                  ocu_points: Iterable[tuple[str, Mapping]] | None = None,
                  ocu_windows: int = OCU_WINDOWS,
-                 ocu_densities: Sequence[float] = OCU_DENSITIES) -> Path:
+                 ocu_densities: Sequence[float] = OCU_DENSITIES,
+                 engine_point: Mapping | None | bool = None,
+                 engine_frames: int = ENGINE_FRAMES,
+                 digits: bool | None = None) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
     Parameters
@@ -953,7 +1197,20 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         default report), else none. Measured with :func:`gen.ocu_energy.ocu_energy` and the
         report's library and seed.
     ocu_windows, ocu_densities
-        Windows per OCU measurement (16 to 8192) and the zero densities of the ternary units.
+        Windows per OCU measurement (16 to 8192) and the zero densities of the ternary units
+        (also of the engine's sweep).
+    engine_point
+        Parameters of the ``ternary_engine`` of the gate-level sparsity sweep
+        (:func:`gen.engine_energy.engine_energy` at ``ocu_densities``); None:
+        :data:`ENGINE_POINT` when ``points`` is None (the default report), else none; False:
+        none.
+    engine_frames
+        Frames per sweep measurement (1 to 256).
+    digits
+        The digits network: its whole test split through the engine's RTL
+        (:func:`gen.digits_rtl.run_digits_rtl`, under ``$SIM`` or Verilator) and its energy
+        per classified image, ternary versus binary (:func:`gen.engine_energy.digits_energy`);
+        None: when ``points`` is None.
 
     Returns
     -------
@@ -987,6 +1244,16 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     for d in ocu_densities:
         if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d <= 1:
             raise ValueError(f"Densities must be numbers between 0 and 1, not {d!r}")
+    if engine_point is None:
+        engine_point = dict(ENGINE_POINT) if points is None else False
+    if engine_point is not False:
+        instantiate("ternary_engine", engine_point)  # validates the parameters
+    if isinstance(engine_frames, bool) or not isinstance(engine_frames, int) \
+            or not 1 <= engine_frames <= 256:
+        raise ValueError(f"Engine frames must be an integer between 1 and 256, not "
+                         f"{engine_frames!r}")
+    if digits is None:
+        digits = points is None
     lib_path = resolve_liberty(liberty)  # ValueError when missing
     libs: list[str | None] = [None if liberty is None else str(liberty)]
     if compare_liberty is not None:
@@ -1000,7 +1267,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     t_start = time.perf_counter()
     insts = _points(points)
     outdir = Path(outdir)
-    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts), progress)
+    n_engine = (0 if engine_point is False else len(ocu_densities)) + 2 * bool(digits)
+    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts) + n_engine, progress)
 
     # 1. Verilog and error metrics (cached; in this process)
     errors = []
@@ -1024,6 +1292,10 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     records = _records(insts, errors, energies)
     ocu_results = _run_ocu_energy(ocu_insts, libs[0], densities=ocu_densities,
                                   windows=ocu_windows, seed=seed, workers=workers, steps=steps)
+    engine = _run_engine_energy(None if engine_point is False else engine_point, libs[0],
+                                densities=ocu_densities, frames=engine_frames,
+                                digits=bool(digits), seed=seed, ocu_windows=ocu_windows,
+                                steps=steps)
 
     # 3. files
     outdir.mkdir(parents=True, exist_ok=True)
@@ -1064,6 +1336,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         "drum_paper": {**DRUM_PAPER, **paper},
         "ocu": {"windows": ocu_windows, "densities": list(ocu_densities), "seed": seed,
                 "ops_per_mac": 2, "records": _ocu_records(ocu_results)},
+        "engine": engine,
         "limits": limits,
     }
     (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -1155,6 +1428,7 @@ def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
               str(r["compare"]["cells"])] for r in records]))
         blocks.append(("p", _deviation_text(dev, a, b)))
     blocks += _ocu_blocks(report["ocu"])
+    blocks += _engine_blocks(report.get("engine"))
     err_rows = [[fmt.format({"module": i.module, "mode": _mode_text(e), **e}[key])
                  for key, _, fmt in COLUMNS] for i, e in zip(insts, errors, strict=True)]
     blocks += [

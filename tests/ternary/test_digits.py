@@ -207,3 +207,32 @@ def test_backward_pass_matches_finite_differences():
             minus[key][idx] -= 1e-6
             numeric = (loss(plus) - loss(minus)) / 2e-6
             assert np.asarray(grads[key])[idx] == pytest.approx(numeric, rel=1e-3, abs=1e-6), key
+
+
+# ------------------------------------------------------------------------------------------
+# the `edgeforge digits` command (the RTL run itself is in test_engine_rtl.py)
+
+
+def test_cli_golden_only(result, capsys):
+    from gen.cli import main
+
+    assert main(["digits", "--golden-only", "--json"]) == 0
+    out = __import__("json").loads(capsys.readouterr().out)
+    assert out == {"seed": SEED, "float_accuracy": result.float_accuracy,
+                   "ternary_accuracy": result.ternary_accuracy, "test_images": 539}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--images", "0"], "--images must be an integer between 1 and 539, not 0"),
+    (["--images", "540"], "--images must be an integer between 1 and 539, not 540"),
+    (["--seed", "-1"], "--seed must be a non-negative integer, not -1"),
+    (["--golden-only", "--images", "3"], "--images is for the RTL run, not with --golden-only"),
+    (["--sim", "xsim"], "xsim"),
+])
+def test_cli_errors(argv, message, capsys):
+    from gen.cli import main
+
+    assert main(["digits", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("edgeforge: error: ") and message in err
+    assert "Traceback" not in err
