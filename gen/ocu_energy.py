@@ -243,24 +243,11 @@ def wrapper_verilog(netlist_text: str, top: str) -> str:
 
     With ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file; otherwise it is a wire.
     """
-    ports = _ports(netlist_text, top)
-    decl = [f"    {d} wire {f'[{n - 1}:0] ' if n > 1 else ''}{name}" for d, n, name in ports]
-    conns = ", ".join(f".{name}({name})" for _, _, name in ports)
-    return "\n".join([
-        f"// edgeforge: {top} with a value-change dump of its nets (generated; do not edit)",
-        "`timescale 1ns/1ps",
-        f"module {WRAPPER} (",
-        ",\n".join(decl),
-        ");",
-        f"    {top} dut ({conns});",
-        "    reg [8*1024-1:0] dump_path;",
-        '    initial if ($value$plusargs("dump=%s", dump_path)) begin',
-        "        $dumpfile(dump_path);",
-        "        $dumpvars(0, dut);",
-        "    end",
-        "endmodule",
-        "",
-    ])
+    from verif.harness import dump_wrapper
+
+    ports = [{"name": name, "direction": "in" if d == "input" else "out", "width": n}
+             for d, n, name in _ports(netlist_text, top)]
+    return dump_wrapper(ports, top, WRAPPER)
 
 
 def _build(sources: list[Path], sim: str, build_dir: Path) -> None:

@@ -31,8 +31,8 @@ import numpy as np
 
 from . import sim as _sim
 
-__all__ = ["Port", "HarnessResult", "VectorHarness", "to_bit_patterns", "from_bit_patterns",
-           "vector_time"]
+__all__ = ["Port", "HarnessResult", "VectorHarness", "dump_wrapper", "to_bit_patterns",
+           "from_bit_patterns", "vector_time"]
 
 TOP = "ef_harness"
 PERIOD_NS = 10  # clock period of the wrapper (the time base of timeouts and waveforms)
@@ -155,6 +155,33 @@ def _verilator_makeflags(sim: str):
             os.environ.pop("MAKEFLAGS", None)
         else:
             os.environ["MAKEFLAGS"] = old
+
+
+def dump_wrapper(ports: list[dict], top: str, name: str) -> str:
+    """A module ``name`` with the ports of ``top`` (dicts ``name``, ``direction`` ``"in"`` or
+    ``"out"``, ``width``, as :func:`gen.verilog.ports` gives them) around one instance ``dut``
+    of it; with ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file."""
+    decl = []
+    for p in ports:
+        width = f"[{p['width'] - 1}:0] " if p["width"] > 1 else ""
+        decl.append(f"    {'input' if p['direction'] == 'in' else 'output'} wire {width}"
+                    f"{p['name']}")
+    conns = ", ".join(f".{p['name']}({p['name']})" for p in ports)
+    return "\n".join([
+        f"// edgeforge: {top} with a value-change dump of its nets (generated; do not edit)",
+        "`timescale 1ns/1ps",
+        f"module {name} (",
+        ",\n".join(decl),
+        ");",
+        f"    {top} dut ({conns});",
+        "    reg [8*1024-1:0] dump_path;",
+        '    initial if ($value$plusargs("dump=%s", dump_path)) begin',
+        "        $dumpfile(dump_path);",
+        "        $dumpvars(0, dut);",
+        "    end",
+        "endmodule",
+        "",
+    ])
 
 
 def _write_hex(path: Path, values, width: int, lanes: int) -> None:

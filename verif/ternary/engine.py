@@ -55,6 +55,7 @@ from sim_models.ternary import TernaryLayer, pack_trits, unpack_trits
 
 from .. import sim as _sim
 from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
+from ..harness import dump_wrapper as _harness_dump_wrapper
 
 __all__ = ["EngineConfig", "EngineLayer", "EnginePlan", "IllegalInputPlan", "EngineMismatch",
            "weight_writes",
@@ -610,30 +611,8 @@ def repro_command(inst, sim: str, seed: int, case: str, *, images: int = 2,
 
 
 def dump_wrapper(ports: list[dict], top: str, name: str = DUMP_TOP) -> str:
-    """A module ``name`` with the ports of ``top`` (dicts ``name``, ``direction``, ``width``
-    as :func:`gen.verilog.ports` gives them) around one instance ``dut`` of it; with
-    ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file."""
-    decl = []
-    for p in ports:
-        width = f"[{p['width'] - 1}:0] " if p["width"] > 1 else ""
-        decl.append(f"    {'input' if p['direction'] == 'in' else 'output'} wire {width}"
-                    f"{p['name']}")
-    conns = ", ".join(f".{p['name']}({p['name']})" for p in ports)
-    return "\n".join([
-        f"// edgeforge: {top} with a value-change dump of its nets (generated; do not edit)",
-        "`timescale 1ns/1ps",
-        f"module {name} (",
-        ",\n".join(decl),
-        ");",
-        f"    {top} dut ({conns});",
-        "    reg [8*1024-1:0] dump_path;",
-        '    initial if ($value$plusargs("dump=%s", dump_path)) begin',
-        "        $dumpfile(dump_path);",
-        "        $dumpvars(0, dut);",
-        "    end",
-        "endmodule",
-        "",
-    ])
+    """:func:`verif.harness.dump_wrapper` with the engine's wrapper name by default."""
+    return _harness_dump_wrapper(ports, top, name)
 
 
 @contextlib.contextmanager
