@@ -156,13 +156,12 @@ class TernaryEngine(wiring.Component):
         self._weight_depth = weight_depth
         self._shared = shared
 
+        template = OCU(n_i, k, pipeline=pipeline, pooling="select")
         if shared:
-            template = OCU(n_i, k, pipeline=pipeline, pooling="select")
             self._module = SharedModule(template, template.module_name)
-            self._ocus = None
         else:
-            self._ocus = [OCU(n_i, k, pipeline=pipeline, pooling="select") for _ in range(n_o)]
-            template = self._ocus[0]
+            # the OCUs are made at elaboration; this one only describes them
+            template._MustUse__silence = True
             self._module = None
         self._ocu_module_name = template.module_name
         self._sum_width = template.sum_width
@@ -310,7 +309,7 @@ class TernaryEngine(wiring.Component):
             if self._shared:
                 cell, unit = self._module.instance(name=f"ocu{co}")
             else:
-                cell = unit = self._ocus[co]
+                cell = unit = OCU(n_i, k, pipeline=self._pipeline, pooling="select")
             m.submodules[f"ocu{co}"] = cell
             units.append(unit)
         units_busy = Cat(unit.busy for unit in units).any()
