@@ -659,46 +659,25 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
         repro=f"python -c 'gen.engine_energy.network_energy(...)' ({tag})")
     note("counting toggles")
     p = inst.params
-    n_i, n_o, k = p["n_i"], p["n_o"], p["k"]
+    n_o = p["n_o"]
     n = len(images)
     timing = run.report.layers
     load = run.energy(run.report.start_ns, timing[0]["desc_ns"])
-    recs = []
+    recs = _layer_records(plan, p)
     total = 0.0
-    net_macs = eng_macs = 0
-    for index, (e, t) in enumerate(zip(plan.layers, timing, strict=True)):
-        lay = e.layer
-        _, h, w, _ = e.inputs.shape
-        windows, pixels = _layer_windows(lay, h, w)
-        c_out, _, _, c_in = lay.weights.shape
+    for index, (rec, t) in enumerate(zip(recs, timing, strict=True)):
         whole = run.energy(t["desc_ns"], t["end_ns"])
         fetch = run.energy(t["start_ns"], run.first_pixel_ns(index))
         total += _joules(whole)
-        words_w = np.zeros((n_o, k, k, n_i), dtype=np.int64)
-        words_w[:c_out, ..., :c_in] = lay.weights
-        acts = e.inputs[..., :c_in]
-        hw_acts = np.zeros(e.inputs.shape[:3] + (n_i,), dtype=np.int64)
-        hw_acts[..., :c_in] = acts
-        rec = {
-            "index": index, "in_shape": [h, w, c_in], "out_channels": c_out,
-            "padding": lay.padding, "pooling": lay.pooling, "raw": lay.raw,
-            "windows_per_image": windows, "pixels_per_image": pixels,
-            "network_macs_per_image": windows * k * k * c_in * c_out,
-            "engine_macs_per_image": windows * k * k * n_i * n_o,
-            "ocu_windows_per_image": windows * c_out,
-            "zero_fraction": {"weights": round(float(np.mean(lay.weights == 0)), 4),
-                              "activations": round(float(np.mean(acts == 0)), 4),
-                              "engine_weights": round(float(np.mean(words_w == 0)), 4),
-                              "engine_activations": round(float(np.mean(hw_acts == 0)), 4)},
+        rec.update({
             "energy_fj": round(_joules(whole) * 1e15, 3),
             "per_image_fj": round(_joules(whole) / n * 1e15, 3),
             "fetch_fj": round(_joules(fetch) * 1e15, 3),
             "cycles": round((t["end_ns"] - t["desc_ns"]) / run.period_ns),
             "parts_per_image_fj": _parts_energy(whole, n),
-        }
-        net_macs += rec["network_macs_per_image"]
-        eng_macs += rec["engine_macs_per_image"]
-        recs.append(rec)
+        })
+    net_macs = sum(rec["network_macs_per_image"] for rec in recs)
+    eng_macs = sum(rec["engine_macs_per_image"] for rec in recs)
     scores = np.array([px["sums"] for px in outputs[-1]], dtype=np.int64)
     scores = scores.reshape(n, -1, n_o)[:, 0, :plan.layers[-1].layer.out_channels]
     predictions = [int(v) for v in np.argmax(scores, axis=1)]
@@ -743,10 +722,14 @@ def network_layers(inst: Instance, layers, images) -> list[dict]:
     of the engine words, whose unused channels are 0)."""
     from verif.ternary.engine import EngineConfig, EnginePlan
 
-    p = inst.params
-    n_i, n_o, k = p["n_i"], p["n_o"], p["k"]
     images = np.asarray(images, dtype=np.int64)
     plan = EnginePlan(EngineConfig.of(inst.component), list(layers), images, chain=True)
+    return _layer_records(plan, inst.params)
+
+
+def _layer_records(plan, p: dict) -> list[dict]:
+    """The records of :func:`network_layers` for the layers of ``plan`` on engine ``p``."""
+    n_i, n_o, k = p["n_i"], p["n_o"], p["k"]
     recs = []
     for index, e in enumerate(plan.layers):
         lay = e.layer

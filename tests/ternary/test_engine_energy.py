@@ -93,10 +93,19 @@ def test_network_per_image(dirs):
     assert r.correct == sum(int(p == q) for p, q in zip(r.predictions, labels, strict=True))
     z = r.layers[0]["zero_fraction"]
     assert z["engine_activations"] >= 0.75  # 3 of the 4 engine channels are unused
-    # the golden-model records (no simulation) agree with the measured run's
+    # the golden-model records (no simulation) agree with the measured run's, and their
+    # engine-word zero fractions with the words zero-padded to the engine's 4 x 4 channels
     static = network_layers(inst, layers, images)
     for rec, got in zip(static, r.layers, strict=True):
         assert {k: got[k] for k in rec} == rec
+    inputs = [images, TernaryNetwork(layers[:1])(images)]
+    for rec, lay, x in zip(static, layers, inputs, strict=True):
+        words = np.zeros((4, 3, 3, 4), dtype=np.int64)
+        words[:lay.weights.shape[0], ..., :lay.weights.shape[3]] = lay.weights
+        acts = np.zeros(x.shape[:3] + (4,), dtype=np.int64)
+        acts[..., :x.shape[3]] = x
+        assert rec["zero_fraction"]["engine_weights"] == round(float(np.mean(words == 0)), 4)
+        assert rec["zero_fraction"]["engine_activations"] == round(float(np.mean(acts == 0)), 4)
 
 
 @pytest.mark.parametrize("density", [-0.1, 1.5, "0.5", True, float("nan")])
