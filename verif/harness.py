@@ -410,6 +410,12 @@ class VectorHarness:
 
     def build(self) -> Path:
         """Write the wrapper and compile it (skipped when nothing changed); return the build dir."""
+        from .sim import build_lock
+
+        with build_lock(self.build_dir):
+            return self._build()
+
+    def _build(self) -> Path:
         from cocotb_tools.runner import get_runner
 
         self.build_dir.mkdir(parents=True, exist_ok=True)
@@ -463,7 +469,6 @@ class VectorHarness:
         """
         if dump is not None and not self.activity:
             raise ValueError("dump needs a harness built with activity=True")
-        from cocotb_tools.runner import get_runner
 
         names_in = {p.name for p in self.inputs}
         names_out = {p.name for p in self.outputs}
@@ -478,6 +483,14 @@ class VectorHarness:
         count = counts.pop()
         if count > self.depth:
             raise ValueError(f"{count} vectors exceed the harness depth {self.depth}")
+        from .sim import build_lock
+
+        with build_lock(self.build_dir):
+            return self._run(stimulus, expected, count, tag, dump)
+
+    def _run(self, stimulus, expected, count, tag, dump) -> HarnessResult:
+        from cocotb_tools.runner import get_runner
+
         self.build()
         run_dir = self.build_dir / tag
         run_dir.mkdir(exist_ok=True)

@@ -8,13 +8,18 @@ process and the simulators it starts.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
-__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "prepare"]
+__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "prepare", "build_design",
+           "build_lock"]
 
 SIMULATORS = ("icarus", "verilator")
 MIN_VERILATOR = (5, 36)
@@ -103,3 +108,79 @@ def prepare(sim: str) -> str:
             f"{MIN_VERILATOR[0]}.{MIN_VERILATOR[1]:03d} or newer"
         )
     return sim
+
+
+_HELD: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def build_lock(build_dir: Path):
+    """Hold an exclusive lock on ``build_dir`` (re-entrant within one process).
+
+    Tests of one design point share its build directory; when pytest-xdist runs two of them on
+    different workers, one would relink the simulator executable while the other runs it
+    ("Text file busy"). Building and running under this lock serialises them.
+    """
+    build_dir = Path(build_dir).resolve()
+    key = str(build_dir)
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            _HELD[key] = 0
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def build_design(inst, sim: str, build_dir: Path) -> tuple[Path, float]:
+    """Emit the Verilog of a registry design point and build it with cocotb's runner.
+
+    The build lives in ``build_dir`` (one directory per design point and simulator) and is
+    skipped when the Verilog and the build arguments are unchanged since the last build.
+    Returns the Verilog file and the build time in seconds (0 when skipped).
+
+    Raises
+    ------
+    RuntimeError
+        If the simulator's build fails (the message names the log file).
+    """
+    from cocotb_tools.runner import get_runner
+
+    from gen.verilog import emit
+
+    with build_lock(build_dir):
+        return _build_design(inst, sim, Path(build_dir), emit, get_runner)
+
+
+def _build_design(inst, sim, build_dir, emit, get_runner):
+    from .harness import _VERILATOR_WAIVERS, _verilator_makeflags
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    e = emit(inst, build_dir)
+    args = [*_VERILATOR_WAIVERS, "-O3"] if sim == "verilator" else []
+    digest = hashlib.sha256(e.verilog.read_bytes())
+    digest.update(repr((sim, args)).encode())
+    stamp = build_dir / "build.stamp"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return e.verilog, 0.0
+    t0 = time.perf_counter()
+    with _verilator_makeflags(sim):
+        try:
+            get_runner(sim).build(
+                sources=[e.verilog], hdl_toplevel=inst.module, build_dir=build_dir,
+                build_args=args, always=True, timescale=("1ns", "1ps"),
+                log_file=build_dir / "build.log")
+        except (SystemExit, subprocess.CalledProcessError) as err:
+            raise RuntimeError(f"Building {inst.module} for {sim} failed ({err}); see "
+                               f"{build_dir / 'build.log'}") from None
+    stamp.write_text(digest.hexdigest())
+    return e.verilog, time.perf_counter() - t0

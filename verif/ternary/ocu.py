@@ -28,10 +28,8 @@ e.g.::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,7 +41,6 @@ from amaranth.hdl import Shape
 from sim_models.ternary import decode_trits_masked, pool, ternary_conv2d, threshold
 
 from .. import sim as _sim
-from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
 
 __all__ = ["OCUModel", "BinaryOCUModel", "VectorSet", "SET_NAMES", "BINARY_SET_NAMES",
            "DESIGNS", "default_sets", "vector_sets", "thresholds", "expected", "OCUMismatch",
@@ -460,33 +457,6 @@ def repro_command(inst, sim: str, seed: int, names=None) -> str:
     return f"SIM={sim} " + " ".join(shlex.quote(a) for a in args)
 
 
-def _build(inst, sim: str, build_dir: Path) -> tuple[Path, float]:
-    from cocotb_tools.runner import get_runner
-
-    from gen.verilog import emit
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    e = emit(inst, build_dir)
-    args = [*_VERILATOR_WAIVERS, "-O3"] if sim == "verilator" else []
-    digest = hashlib.sha256(e.verilog.read_bytes())
-    digest.update(repr((sim, args)).encode())
-    stamp = build_dir / "build.stamp"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
-        return e.verilog, 0.0
-    t0 = time.perf_counter()
-    with _verilator_makeflags(sim):
-        try:
-            get_runner(sim).build(
-                sources=[e.verilog], hdl_toplevel=inst.module, build_dir=build_dir,
-                build_args=args, always=True, timescale=("1ns", "1ps"),
-                log_file=build_dir / "build.log")
-        except (SystemExit, subprocess.CalledProcessError) as err:
-            raise RuntimeError(f"Building {inst.module} for {sim} failed ({err}); see "
-                               f"{build_dir / 'build.log'}") from None
-    stamp.write_text(digest.hexdigest())
-    return e.verilog, time.perf_counter() - t0
-
-
 def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None = None,
         build_root: Path = BUILD_ROOT) -> OCUReport:
     """Build the RTL of a ``ternary_ocu`` or ``binary_ocu`` instance and check it on the
@@ -519,30 +489,31 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
         raise ValueError(f"Design {inst.design.name} has no cocotb OCU testbench")
     sim = _sim.prepare(sim)
     build_dir = (Path(build_root) / inst.module / sim).resolve()
-    _, build_seconds = _build(inst, sim, build_dir)
-    if names is None:
-        names = default_sets(inst.model)
-    sets = vector_sets(inst.model, seed, windows, names)
-    run_dir = build_dir / f"seed{seed}"
-    run_dir.mkdir(exist_ok=True)
-    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-    job_file.write_text(json.dumps(_job(inst.component, sets)))
-    result_file.unlink(missing_ok=True)
-    repro = repro_command(inst, sim, seed, names)
-    t0 = time.perf_counter()
-    try:
-        get_runner(sim).test(
-            test_module="verif.ternary.ocu_cocotb", hdl_toplevel=inst.module,
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-            log_file=run_dir / "sim.log")
-    except SystemExit as err:
-        raise RuntimeError(f"Simulation of {inst.module} under {sim} failed ({err}); see "
-                           f"{run_dir / 'sim.log'}; repro: {repro}") from None
-    seconds = time.perf_counter() - t0
-    if not result_file.exists():
-        raise RuntimeError(f"Simulation of {inst.module} under {sim} produced no result; see "
-                           f"{run_dir / 'sim.log'}; repro: {repro}")
+    with _sim.build_lock(build_dir):  # one run per build directory at a time
+        _, build_seconds = _sim.build_design(inst, sim, build_dir)
+        if names is None:
+            names = default_sets(inst.model)
+        sets = vector_sets(inst.model, seed, windows, names)
+        run_dir = build_dir / f"seed{seed}"
+        run_dir.mkdir(exist_ok=True)
+        job_file, result_file = run_dir / "job.json", run_dir / "result.json"
+        job_file.write_text(json.dumps(_job(inst.component, sets)))
+        result_file.unlink(missing_ok=True)
+        repro = repro_command(inst, sim, seed, names)
+        t0 = time.perf_counter()
+        try:
+            get_runner(sim).test(
+                test_module="verif.ternary.ocu_cocotb", hdl_toplevel=inst.module,
+                hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
+                extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
+                log_file=run_dir / "sim.log")
+        except SystemExit as err:
+            raise RuntimeError(f"Simulation of {inst.module} under {sim} failed ({err}); see "
+                               f"{run_dir / 'sim.log'}; repro: {repro}") from None
+        seconds = time.perf_counter() - t0
+        if not result_file.exists():
+            raise RuntimeError(f"Simulation of {inst.module} under {sim} produced no result; see "
+                               f"{run_dir / 'sim.log'}; repro: {repro}")
     observed = json.loads(result_file.read_text())
     checked = check_results(inst.component, inst.model, sets, observed, repro)
     counts = {s.name: len(s.windows) for s in sets}

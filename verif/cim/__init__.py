@@ -1,0 +1,1 @@
+"""cocotb verification of the digital compute-in-memory macro (:mod:`hw.cim`)."""
