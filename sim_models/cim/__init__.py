@@ -1,11 +1,13 @@
 """Numpy golden models of the bit-serial digital compute-in-memory macro (REFERENCE.md 3).
 
 - :mod:`.fibbinary`: fibbinary patterns, codebooks and the nearest-level quantiser;
-- :mod:`.macro`: the bit-serial MAC (slices, products, approximate tree, accumulator).
+- :mod:`.macro`: the bit-serial MAC (slices, products, approximate tree, accumulator);
+- :mod:`.errors`: error metrics of the approximate adder tree.
 
 Numpy only: nothing here imports the RTL generators or the simulators.
 """
 
+from .errors import tree_errors
 from .fibbinary import (
     codebook,
     fibbinary_patterns,
@@ -29,5 +31,6 @@ __all__ = [
     "pattern_of",
     "quantise",
     "slice_schedule",
+    "tree_errors",
     "value_of",
 ]

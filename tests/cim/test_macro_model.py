@@ -142,3 +142,18 @@ def test_input_errors():
         m(np.zeros((1, 3), dtype=int), np.zeros((4, 2), dtype=int))
     with pytest.raises(ValueError, match=r"^Weight values must be between 0 and 15"):
         m(np.zeros((1, 4), dtype=int), np.full((4, 2), -1))
+
+
+def test_tree_errors_zero_when_exact_and_bounded_by_truncation():
+    from sim_models.cim import tree_errors
+
+    exact = tree_errors(CIMMacroModel(16, 2, 4, 4, signed_weights=True), 200, SEED)
+    assert exact["ep"] == 0 and exact["wce"] == 0 and exact["mred"] == 0
+    for enc in ("binary", "fibbinary"):
+        m = CIMMacroModel(16, 2, 4, 4, signed_weights=True, encoding=enc, approx_bits=2)
+        r = tree_errors(m, 500, SEED)
+        # floor drops at most 3 per product; products are summed at weights sum(2**pos)
+        bound = 16 * 3 * sum(1 << s.pos for s in m.slices)
+        assert 0 < r["med"] <= r["wce"] <= bound
+        assert r["mean_error"] < 0  # flooring only lowers products
+        assert r["results"] == 1000 and r["seed"] == SEED

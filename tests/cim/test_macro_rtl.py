@@ -90,7 +90,8 @@ def test_checker_names_vector_values_and_repro():
         check_results(inst.component, inst.model, sets, obs)
     obs = _observed(inst, sets)
     obs["sets"][0]["accepted"][3] += 1
-    with pytest.raises(CIMTestError, match=r"set random: vectors accepted \[3, 4, 5\] cycles apart"):
+    with pytest.raises(CIMTestError,
+                       match=r"set random: vectors accepted \[3, 4, 5\] cycles apart"):
         check_results(inst.component, inst.model, sets, obs)
 
 

@@ -264,8 +264,10 @@ def repro_command(inst, sim: str, seed: int, names=None) -> str:
 
 
 def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | None = None,
-        build_root: Path = BUILD_ROOT) -> CIMReport:
+        build_root: Path = BUILD_ROOT, sets: list[VectorSet] | None = None) -> CIMReport:
     """Build the RTL of a ``cim_macro`` instance and check it on the vector sets.
+
+    ``sets`` replaces the generated sets (e.g. a real layer's weights and inputs).
 
     Raises
     ------
@@ -282,7 +284,10 @@ def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | N
     build_dir = (Path(build_root) / inst.module / sim).resolve()
     with _sim.build_lock(build_dir):  # one run per build directory at a time
         _, build_seconds = _sim.build_design(inst, sim, build_dir)
-        sets = vector_sets(inst.model, seed, vectors, names)
+        if sets is None:
+            sets = vector_sets(inst.model, seed, vectors, names)
+        else:
+            names = tuple(x.name for x in sets)
         run_dir = build_dir / f"seed{seed}"
         run_dir.mkdir(exist_ok=True)
         job_file, result_file = run_dir / "job.json", run_dir / "result.json"
