@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
                         "layer (1..256, default 4)")
     p.add_argument("--windows", type=int, default=None,
                    help="ternary_ocu/binary_ocu: windows measured (16..8192, default 200)")
+    p.add_argument("--input-zero", type=float, default=None,
+                   help="cim_macro: probability that an input is 0 (0..1, default 0: dense)")
+    p.add_argument("--vectors", type=int, default=None,
+                   help="cim_macro: input vectors measured (8..4096, default 64)")
     p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default",
@@ -455,6 +459,31 @@ def _engine_energy_text(r) -> str:
     return "\n".join(lines)
 
 
+def _cim_energy_text(r) -> str:
+    p = r.params
+    lines = [
+        f"{r.module}  [liberty: {r.liberty}]",
+        f"  energy/MAC       {r.energy_per_mac_fj:.3f} fJ  ({p['ib']}b x {p['wb']}b MAC; "
+        f"{r.macs_per_vector} MACs per vector in {r.cycles_per_vector} cycles)",
+        f"  TOPS/W           {r.tops_per_w:.3f}  (1 MAC = 2 ops; {r.voltage_v:g} V, "
+        f"{1000 / r.period_ns:g} MHz clock)",
+        f"  energy/vector    {r.energy_per_vector_fj:.1f} fJ  (switching {r.switching_fj:.1f}, "
+        f"internal {r.internal_fj:.1f}, leakage {r.leakage_fj:.3f})",
+        f"  workload         {r.workload_text}; {r.vectors} vectors back to back; measured "
+        f"zero inputs {100 * r.measured_zero_fraction:.1f} %",
+        f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
+        f"  conditions       slew {r.slew_ns:g} ns, wire load {r.wire_load}; gate-level "
+        f"simulation ({r.sim}): {r.checked_results} result vectors matched the golden model",
+        f"  {'group (fJ/vector)':<18} {'internal':>10} {'switching':>10} {'leakage':>10} "
+        f"{'total':>10}",
+    ]
+    for g, d in r.groups.items():
+        lines.append(f"  {g:<18} {d['internal_fj']:>10.1f} {d['switching_fj']:>10.1f} "
+                     f"{d['leakage_fj']:>10.4f} {d['total_fj']:>10.1f}")
+    lines.append("  limits           " + "; ".join(r.limits))
+    return "\n".join(lines)
+
+
 def _cmd_energy(args) -> int:
     from .designs import instantiate
     from .energy import EnergyError, energy
@@ -465,6 +494,14 @@ def _cmd_energy(args) -> int:
     inst = instantiate(args.design, args.param)
     ocu = inst.design.name in OCU_DESIGNS
     engine = inst.design.name == ENGINE_DESIGN
+    cim = inst.design.name == "cim_macro"
+    if not cim and (args.input_zero is not None or args.vectors is not None):
+        raise UsageError(f"--input-zero and --vectors are for cim_macro, not "
+                         f"{inst.design.name}")
+    if cim and any(v is not None for v in (args.workload, args.ops, args.density,
+                                            args.windows, args.frames)):
+        raise UsageError("cim_macro takes --input-zero and --vectors (not --workload, --ops, "
+                         "--density, --windows or --frames)")
     if (ocu or engine) and (args.workload is not None or args.ops is not None):
         raise UsageError(f"--workload and --ops are for multipliers; {inst.design.name} takes "
                          + ("--density and --frames" if engine
@@ -477,9 +514,9 @@ def _cmd_energy(args) -> int:
                          f"{inst.design.name}")
     if not engine and args.frames is not None:
         raise UsageError(f"--frames is for {ENGINE_DESIGN}, not {inst.design.name}")
-    if inst.design.family != "approx" and not (ocu or engine):
+    if inst.design.family != "approx" and not (ocu or engine or cim):
         raise UsageError(f"`edgeforge energy` covers the multipliers, "
-                         f"{', '.join(OCU_DESIGNS)} and {ENGINE_DESIGN}, not "
+                         f"{', '.join(OCU_DESIGNS)}, {ENGINE_DESIGN} and cim_macro, not "
                          f"{inst.design.name}")
     resolve_liberty(args.liberty)
     slew = _slew(args.slew)
@@ -489,7 +526,14 @@ def _cmd_energy(args) -> int:
             print(f"  .. {text}", file=sys.stderr, flush=True)
 
     try:
-        if engine:
+        if cim:
+            from .cim_energy import DEFAULT_VECTORS, cim_energy
+
+            r = cim_energy(inst, input_zero=args.input_zero or 0.0, liberty=args.liberty,
+                           vectors=DEFAULT_VECTORS if args.vectors is None else args.vectors,
+                           seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
+                           progress=progress)
+        elif engine:
             r = engine_energy(inst, density=args.density, liberty=args.liberty,
                               frames=DEFAULT_FRAMES if args.frames is None else args.frames,
                               seed=args.seed, sim=args.sim, wire_load=args.wire_load,
@@ -510,8 +554,8 @@ def _cmd_energy(args) -> int:
     if args.json:
         print(json.dumps(r.to_dict()))
     else:
-        print(_engine_energy_text(r) if engine else _ocu_energy_text(r) if ocu
-              else _energy_text(r))
+        print(_cim_energy_text(r) if cim else _engine_energy_text(r) if engine
+              else _ocu_energy_text(r) if ocu else _energy_text(r))
     return 0
 
 

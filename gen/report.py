@@ -1166,7 +1166,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                  ocu_densities: Sequence[float] = OCU_DENSITIES,
                  engine_point: Mapping | None | bool = None,
                  engine_frames: int = ENGINE_FRAMES,
-                 digits: bool | None = None) -> Path:
+                 digits: bool | None = None, cim: bool | None = None) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
     Parameters
@@ -1211,6 +1211,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         (:func:`gen.digits_rtl.run_digits_rtl`, under ``$SIM`` or Verilator) and its energy
         per classified image, ternary versus binary (:func:`gen.engine_energy.digits_energy`);
         None: when ``points`` is None.
+    cim
+        The compute-in-memory section (:mod:`gen.cim_report`); None: when ``points`` is None.
 
     Returns
     -------
@@ -1254,6 +1256,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                          f"{engine_frames!r}")
     if digits is None:
         digits = points is None
+    if cim is None:
+        cim = points is None
     lib_path = resolve_liberty(liberty)  # ValueError when missing
     libs: list[str | None] = [None if liberty is None else str(liberty)]
     if compare_liberty is not None:
@@ -1268,7 +1272,10 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     insts = _points(points)
     outdir = Path(outdir)
     n_engine = (0 if engine_point is False else len(ocu_densities)) + 2 * bool(digits)
-    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts) + n_engine, progress)
+    from . import cim_report
+
+    n_cim = cim_report.n_steps() if cim else 0
+    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts) + n_engine + n_cim, progress)
 
     # 1. Verilog and error metrics (cached; in this process)
     errors = []
@@ -1296,6 +1303,15 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                                 densities=ocu_densities, frames=engine_frames,
                                 digits=bool(digits), seed=seed, ocu_windows=ocu_windows,
                                 steps=steps)
+    cim_section = None
+    if cim:
+        try:
+            cim_section = cim_report.run_cim_section(
+                libs[0], seed=seed, workers=workers,
+                line=lambda module, what, seconds: steps.line(module, what, seconds, None),
+                mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getcwd(),))
+        except RuntimeError as e:
+            raise ReportError(str(e)) from e
 
     # 3. files
     outdir.mkdir(parents=True, exist_ok=True)
@@ -1337,6 +1353,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         "ocu": {"windows": ocu_windows, "densities": list(ocu_densities), "seed": seed,
                 "ops_per_mac": 2, "records": _ocu_records(ocu_results)},
         "engine": engine,
+        "cim": cim_section,
         "limits": limits,
     }
     (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -1429,6 +1446,9 @@ def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
         blocks.append(("p", _deviation_text(dev, a, b)))
     blocks += _ocu_blocks(report["ocu"])
     blocks += _engine_blocks(report.get("engine"))
+    from .cim_report import cim_blocks
+
+    blocks += cim_blocks(report.get("cim"))
     err_rows = [[fmt.format({"module": i.module, "mode": _mode_text(e), **e}[key])
                  for key, _, fmt in COLUMNS] for i, e in zip(insts, errors, strict=True)]
     blocks += [

@@ -1,0 +1,72 @@
+"""Energy of the CIM macro from gate-level simulation, and the report section."""
+
+import pytest
+
+from gen.cim_energy import cim_energy
+from gen.designs import instantiate
+
+SEED = 3
+
+
+@pytest.mark.rtl
+def test_fibbinary_halves_cycles_and_sparse_inputs_cost_less(tmp_path):
+    base = {"rows": 8, "cols": 2, "wb": 4, "ib": 4, "signed_weights": True, "storage": "latch"}
+    res = {}
+    for enc in ("binary", "fibbinary"):
+        inst = instantiate("cim_macro", {**base, "encoding": enc})
+        for z in (0.0, 0.9):
+            r = cim_energy(inst, input_zero=z, vectors=16, seed=SEED,
+                           build_root=tmp_path / "b", cache_dir=tmp_path / "c")
+            res[enc, z] = r
+            print(f"{r.module} zeros {z}: {r.energy_per_mac_fj:.1f} fJ/MAC, "
+                  f"{r.tops_per_w:.2f} TOPS/W, area {r.area_um2:.0f} um^2")
+            assert r.checked_results == 18 and r.macs_per_vector == 16
+            assert r.tops_per_w == pytest.approx(2000 / r.energy_per_mac_fj, rel=1e-3)
+            assert r.energy_per_vector_fj == pytest.approx(
+                r.switching_fj + r.internal_fj + r.leakage_fj, rel=1e-6)
+    assert res["binary", 0.0].cycles_per_vector == 4
+    assert res["fibbinary", 0.0].cycles_per_vector == 2
+    for enc in ("binary", "fibbinary"):
+        assert res[enc, 0.9].energy_per_mac_fj < res[enc, 0.0].energy_per_mac_fj
+        assert 0.85 < res[enc, 0.9].measured_zero_fraction < 0.95
+    # cached second call gives the same number
+    again = cim_energy(instantiate("cim_macro", {**base, "encoding": "binary"}), vectors=16,
+                       seed=SEED, build_root=tmp_path / "b", cache_dir=tmp_path / "c")
+    assert again.cached and again.energy_per_mac_fj == res["binary", 0.0].energy_per_mac_fj
+
+
+@pytest.mark.parametrize("kwargs,msg", [
+    ({"input_zero": 1.5}, "Input zero probability must be a number between 0 and 1, not 1.5"),
+    ({"vectors": 4}, "Vectors must be an integer between 8 and 4096, not 4"),
+    ({"seed": -1}, "Seed must be a non-negative integer, not -1"),
+])
+def test_errors_before_anything_runs(kwargs, msg, tmp_path):
+    inst = instantiate("cim_macro", {"rows": 4})
+    with pytest.raises(ValueError, match="^" + msg.replace("(", r"\(").replace(")", r"\)")):
+        cim_energy(inst, build_root=tmp_path, cache_dir=tmp_path, **kwargs)
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(ValueError, match="^Design exact is not a CIM macro"):
+        cim_energy(instantiate("exact", {}))
+
+
+@pytest.mark.rtl
+def test_report_section_end_to_end(monkeypatch, tmp_path):
+    from gen import cim_report
+    from gen.report import _render_md
+
+    monkeypatch.chdir(tmp_path)
+    small = {"rows": 4, "cols": 2, "signed_weights": True, "storage": "latch", "wb": 4,
+             "ib": 4}
+    monkeypatch.setattr(cim_report, "CIM_POINTS", (
+        ({**small, "encoding": "binary"}, (0.0,)), ({**small, "encoding": "fibbinary"}, (0.0,))))
+    lines = []
+    sec = cim_report.run_cim_section(None, seed=1, workers=1,
+                                     line=lambda m, w, s: lines.append((m, w)))
+    assert len(lines) == 4 and len(sec["records"]) == 2
+    md = _render_md(cim_report.cim_blocks(sec))
+    assert "binary versus fibbinary" in md and "253.5 TOPS/W" in md
+    assert "unsigned fibbinary weights with a zero point" in md
+    fib = next(r for r in sec["records"] if r["params"]["encoding"] == "fibbinary")
+    assert fib["cycles_per_vector"] == 2
+    assert {c["ib"]: c["fibbinary"] for c in sec["cycles"] if not c["signed_inputs"]} == \
+        {2: 1, 4: 2, 8: 4}
