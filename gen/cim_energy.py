@@ -25,8 +25,6 @@ codebook in fibbinary mode); one fixed, reported seed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shlex
 import time
@@ -37,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .designs import Instance
-from .energy import EnergyError, _digest, _fj, energy_breakdown, library_for, prepare_gate_level
+from .energy import EnergyError, _fj, energy_breakdown, resolve_library
 
 __all__ = ["CIMEnergyResult", "cim_energy", "cim_workload", "OPS_PER_MAC", "DEFAULT_VECTORS",
            "MAX_VECTORS", "BUILD_ROOT", "CACHE", "WARM_VECTORS"]
@@ -118,28 +116,18 @@ def cim_workload(model, vectors: int, input_zero: float, seed: int):
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
               repro: str) -> dict:
     from verif.harness import _vcd_runner
+    from verif.sim import run_job
 
     from .ocu_energy import WRAPPER
 
-    run_dir.mkdir(parents=True, exist_ok=True)
     vcd.parent.mkdir(parents=True, exist_ok=True)
-    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-    job_file.write_text(json.dumps(job))
-    result_file.unlink(missing_ok=True)
     try:
-        _vcd_runner(sim).test(
-            test_module="verif.cim.macro_cocotb", hdl_toplevel=WRAPPER,
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            plusargs=[f"+dump={vcd.resolve()}"],
-            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-            log_file=run_dir / "sim.log")
-    except SystemExit as e:
-        raise EnergyError(f"gate-level simulation under {sim} failed ({e}); see "
-                          f"{run_dir / 'sim.log'}; reproduce: {repro}") from None
-    if not result_file.exists():
-        raise EnergyError(f"gate-level simulation under {sim} produced no result; see "
-                          f"{run_dir / 'sim.log'}; reproduce: {repro}")
-    return json.loads(result_file.read_text())["sets"][0]
+        out = run_job(sim, "verif.cim.macro_cocotb", WRAPPER, build_dir, run_dir, job,
+                      "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
+                      runner=_vcd_runner(sim))
+    except RuntimeError as e:
+        raise EnergyError(str(e)) from None
+    return out["sets"][0]
 
 
 def _repro(inst: Instance, input_zero, vectors, seed, sim, liberty) -> str:
@@ -181,8 +169,8 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
     from verif.cim.macro_cocotb import PERIOD_NS
 
     from . import activity as act
-    from . import power, synth
-    from .ocu_energy import WRAPPER, _build, wrapper_verilog
+    from . import power
+    from .ocu_energy import WRAPPER, _build, prepare_bench
 
     if inst.design.name != "cim_macro":
         raise ValueError(f"Design {inst.design.name} is not a CIM macro; the CIM energy flow "
@@ -198,39 +186,21 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
                          f"{vectors!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    if wire_load not in ("default", "none"):
-        raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
     comp, model = inst.component, inst.model
     total = WARM_VECTORS + vectors
     x, w, wtext = cim_workload(model, total, input_zero, seed)
-    lib_path = synth.resolve_liberty(liberty)
-    library = library_for(lib_path)
-    if wire_load == "default" and library.wire_load() is None:
-        raise ValueError(f"liberty file {lib_path} has no default_wire_load; use --wire-load "
-                         "none")
+    lib_path, library = resolve_library(liberty, wire_load)
     simulator = sim_mod.prepare(sim)
     note = progress or (lambda text: None)
     t0 = time.perf_counter()
 
-    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
-                                                cache_dir, note)
-    netlist_path = Path(sres.netlist)
-    wrapper = root / f"{WRAPPER}.v"
-    text = wrapper_verilog(netlist_path.read_text(), inst.module)
-    if not wrapper.exists() or wrapper.read_text() != text:
-        wrapper.write_text(text)
     bench = Path(__file__).resolve().parent.parent / "verif" / "cim" / "macro_cocotb.py"
-    key = hashlib.sha256()
-    for part in (_FLOW_VERSION, netlist_path.read_bytes(), models.read_bytes(),
-                 _digest(Path(lib_path)), text, bench.read_bytes(),
-                 repr((input_zero, vectors, seed, simulator, wire_load, slew, inst.module))):
-        key.update(part if isinstance(part, bytes) else str(part).encode())
-        key.update(b"\0")
-    cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        data = json.loads(cached.read_text())
-        data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
-        return CIMEnergyResult(**data)
+    gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
+                       (_FLOW_VERSION, input_zero, vectors, seed, simulator, wire_load, slew))
+    if gl.cached_data is not None:
+        return CIMEnergyResult(**gl.cached_data)
+    sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
+                                                     gl.netlist_path, gl.wrapper)
 
     repro = _repro(inst, input_zero, vectors, seed, simulator, liberty)
     build_dir = (root / "cim_gate" / simulator).resolve()
@@ -290,9 +260,5 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
         area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_results=len(exp),
         seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-        tmp.replace(cached)
+    gl.store(result.to_dict())
     return result

@@ -73,6 +73,27 @@ def library_for(path: str | os.PathLike) -> Library:
     return _library(str(p), st.st_mtime_ns, st.st_size)
 
 
+def resolve_library(liberty: str | os.PathLike | None, wire_load: str) -> tuple[Path, Library]:
+    """The liberty file to use (:func:`gen.synth.resolve_liberty`) and the loaded library.
+
+    Raises
+    ------
+    ValueError
+        If ``wire_load`` is not ``"default"`` or ``"none"``, or is ``"default"`` and the
+        library has no default wire-load model.
+    """
+    from . import synth
+
+    if wire_load not in ("default", "none"):
+        raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
+    lib_path = synth.resolve_liberty(liberty)
+    library = library_for(lib_path)
+    if wire_load == "default" and library.wire_load() is None:
+        raise ValueError(f"liberty file {lib_path} has no default_wire_load; use --wire-load "
+                         "none")
+    return Path(lib_path), library
+
+
 def _operand_range(width: int, signed: bool) -> tuple[int, int]:
     lo = -(1 << (width - 1)) if signed else 0
     return lo, lo + (1 << width) - 1

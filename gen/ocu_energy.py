@@ -46,7 +46,14 @@ from pathlib import Path
 import numpy as np
 
 from .designs import Instance
-from .energy import EnergyError, _digest, _fj, energy_breakdown, library_for, prepare_gate_level
+from .energy import (
+    EnergyError,
+    _digest,
+    _fj,
+    energy_breakdown,
+    prepare_gate_level,
+    resolve_library,
+)
 
 __all__ = ["OCU_DESIGNS", "OCUEnergyResult", "ocu_energy", "ocu_workload", "OPS_PER_MAC",
            "DEFAULT_WINDOWS", "MAX_WINDOWS", "BUILD_ROOT", "CACHE"]
@@ -281,26 +288,16 @@ def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
               repro: str) -> dict:
     from verif.harness import _vcd_runner
+    from verif.sim import run_job
 
-    run_dir.mkdir(parents=True, exist_ok=True)
     vcd.parent.mkdir(parents=True, exist_ok=True)
-    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-    job_file.write_text(json.dumps(job))
-    result_file.unlink(missing_ok=True)
     try:
-        _vcd_runner(sim).test(
-            test_module="verif.ternary.ocu_cocotb", hdl_toplevel=WRAPPER,
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            plusargs=[f"+dump={vcd.resolve()}"],
-            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-            log_file=run_dir / "sim.log")
-    except SystemExit as e:
-        raise EnergyError(f"gate-level simulation under {sim} failed ({e}); see "
-                          f"{run_dir / 'sim.log'}; reproduce: {repro}") from None
-    if not result_file.exists():
-        raise EnergyError(f"gate-level simulation under {sim} produced no result; see "
-                          f"{run_dir / 'sim.log'}; reproduce: {repro}")
-    return json.loads(result_file.read_text())["sets"][0]
+        out = run_job(sim, "verif.ternary.ocu_cocotb", WRAPPER, build_dir, run_dir, job,
+                      "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
+                      runner=_vcd_runner(sim))
+    except RuntimeError as e:
+        raise EnergyError(str(e)) from None
+    return out["sets"][0]
 
 
 def _repro(inst: Instance, density, windows, seed, sim, liberty) -> str:
@@ -309,6 +306,57 @@ def _repro(inst: Instance, density, windows, seed, sim, liberty) -> str:
         *(["--density", f"{density:g}"] if density is not None else []),
         *(["--liberty", str(liberty)] if liberty else []),
         "--windows", str(windows), "--seed", str(seed), "--sim", sim])
+
+
+@dataclass
+class GateLevelBench:
+    """A synthesised design point ready for a gate-level cocotb run, and its result cache.
+
+    ``cached_data`` is the cached result (a dict, ``cached`` set) when one exists for the same
+    netlist, cell models, library, wrapper, testbench and options; :meth:`store` writes one.
+    """
+
+    sres: object
+    netlist: object
+    models: Path
+    root: Path
+    netlist_path: Path
+    wrapper: Path
+    cached_path: Path | None
+    cached_data: dict | None
+
+    def store(self, data: dict) -> None:
+        """Write ``data`` as the cached result (atomically)."""
+        if self.cached_path is None:
+            return
+        self.cached_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cached_path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+        tmp.replace(self.cached_path)
+
+
+def prepare_bench(inst: Instance, liberty, library, lib_path, build_root, cache_dir,
+                  note: Callable[[str], None], bench: Path, options: tuple) -> GateLevelBench:
+    """Synthesise ``inst`` (:func:`gen.energy.prepare_gate_level`), write the dump wrapper
+    (:func:`wrapper_verilog`) and look up the cached result of this bench and ``options``."""
+    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
+                                                cache_dir, note)
+    netlist_path = Path(sres.netlist)
+    wrapper = root / f"{WRAPPER}.v"
+    text = wrapper_verilog(netlist_path.read_text(), inst.module)
+    if not wrapper.exists() or wrapper.read_text() != text:
+        wrapper.write_text(text)
+    key = hashlib.sha256()
+    for part in (netlist_path.read_bytes(), models.read_bytes(), _digest(Path(lib_path)), text,
+                 bench.read_bytes(), repr((*options, inst.module))):
+        key.update(part if isinstance(part, bytes) else str(part).encode())
+        key.update(b"\0")
+    cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
+    data = None
+    if cached is not None and cached.is_file():
+        data = json.loads(cached.read_text())
+        data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
+    return GateLevelBench(sres, nl, models, root, netlist_path, wrapper, cached, data)
 
 
 # -------------------------------------------------------------------------------------------
@@ -364,7 +412,7 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
     from verif import sim as sim_mod
 
     from . import activity as act
-    from . import power, synth
+    from . import power
 
     if inst.design.name not in OCU_DESIGNS:
         raise ValueError(f"Design {inst.design.name} is not an output-channel unit; the OCU "
@@ -376,8 +424,6 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
                          f"{windows!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    if wire_load not in ("default", "none"):
-        raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
     comp = inst.component
     wpr = comp.windows_per_result
     measured = -(-windows // wpr) * wpr
@@ -385,34 +431,18 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
     total = warm + measured
     macs = comp.n_products
     x, w, th, wtext = ocu_workload(inst, total, density, seed)
-    lib_path = synth.resolve_liberty(liberty)
-    library = library_for(lib_path)
-    if wire_load == "default" and library.wire_load() is None:
-        raise ValueError(f"liberty file {lib_path} has no default_wire_load; use --wire-load "
-                         "none")
+    lib_path, library = resolve_library(liberty, wire_load)
     simulator = sim_mod.prepare(sim)
     note = progress or (lambda text: None)
     t0 = time.perf_counter()
 
-    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
-                                                cache_dir, note)
-    netlist_path = Path(sres.netlist)
-    wrapper = root / f"{WRAPPER}.v"
-    text = wrapper_verilog(netlist_path.read_text(), inst.module)
-    if not wrapper.exists() or wrapper.read_text() != text:
-        wrapper.write_text(text)
     bench = Path(__file__).resolve().parent.parent / "verif" / "ternary" / "ocu_cocotb.py"
-    key = hashlib.sha256()
-    for part in (_FLOW_VERSION, netlist_path.read_bytes(), models.read_bytes(),
-                 _digest(Path(lib_path)), text, bench.read_bytes(),
-                 repr((density, measured, seed, simulator, wire_load, slew, inst.module))):
-        key.update(part if isinstance(part, bytes) else str(part).encode())
-        key.update(b"\0")
-    cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        data = json.loads(cached.read_text())
-        data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
-        return OCUEnergyResult(**data)
+    gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
+                       (_FLOW_VERSION, density, measured, seed, simulator, wire_load, slew))
+    if gl.cached_data is not None:
+        return OCUEnergyResult(**gl.cached_data)
+    sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
+                                                     gl.netlist_path, gl.wrapper)
 
     repro = _repro(inst, density, windows, seed, simulator, liberty)
     build_dir = (root / "ocu_gate" / simulator).resolve()
@@ -485,9 +515,5 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
         area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_results=n_exp,
         seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-        tmp.replace(cached)
+    gl.store(result.to_dict())
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 
 __all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "prepare", "build_design",
-           "build_lock"]
+           "build_lock", "run_job"]
 
 SIMULATORS = ("icarus", "verilator")
 MIN_VERILATOR = (5, 36)
@@ -184,3 +185,39 @@ def _build_design(inst, sim, build_dir, emit, get_runner):
                                f"{build_dir / 'build.log'}") from None
     stamp.write_text(digest.hexdigest())
     return e.verilog, time.perf_counter() - t0
+
+
+def run_job(sim: str, test_module: str, top: str, build_dir: Path, run_dir: Path, job: dict,
+            what: str, repro: str, *, plusargs: list[str] | None = None,
+            runner=None) -> dict:
+    """Run a cocotb test module on a built design with a JSON job; return its JSON result.
+
+    The job reaches the test as the file named by ``EF_JOB``; the test writes its result to the
+    file named by ``EF_RESULT``, both in ``run_dir``. ``runner`` defaults to cocotb's runner of
+    ``sim`` (pass :func:`verif.harness._vcd_runner` for dumps).
+
+    Raises
+    ------
+    RuntimeError
+        If the simulation fails or writes no result; the message names ``what``, the log file
+        and ``repro``.
+    """
+    from cocotb_tools.runner import get_runner
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
+    job_file.write_text(json.dumps(job))
+    result_file.unlink(missing_ok=True)
+    try:
+        (runner or get_runner(sim)).test(
+            test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
+            build_dir=build_dir, test_dir=run_dir, plusargs=plusargs or [],
+            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
+            log_file=run_dir / "sim.log")
+    except SystemExit as err:
+        raise RuntimeError(f"{what} under {sim} failed ({err}); see {run_dir / 'sim.log'}; "
+                           f"repro: {repro}") from None
+    if not result_file.exists():
+        raise RuntimeError(f"{what} under {sim} produced no result; see "
+                           f"{run_dir / 'sim.log'}; repro: {repro}")
+    return json.loads(result_file.read_text())

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import shlex
 import sys
 import time
@@ -276,8 +275,6 @@ def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | N
     RuntimeError
         If the build or the simulation fails.
     """
-    from cocotb_tools.runner import get_runner
-
     if inst.design.name != "cim_macro":
         raise ValueError(f"Design {inst.design.name} has no cocotb CIM testbench")
     sim = _sim.prepare(sim)
@@ -288,27 +285,12 @@ def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | N
             sets = vector_sets(inst.model, seed, vectors, names)
         else:
             names = tuple(x.name for x in sets)
-        run_dir = build_dir / f"seed{seed}"
-        run_dir.mkdir(exist_ok=True)
-        job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-        job_file.write_text(json.dumps(job(inst.component, sets)))
-        result_file.unlink(missing_ok=True)
         repro = repro_command(inst, sim, seed, names)
         t0 = time.perf_counter()
-        try:
-            get_runner(sim).test(
-                test_module="verif.cim.macro_cocotb", hdl_toplevel=inst.module,
-                hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-                extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-                log_file=run_dir / "sim.log")
-        except SystemExit as err:
-            raise RuntimeError(f"Simulation of {inst.module} under {sim} failed ({err}); see "
-                               f"{run_dir / 'sim.log'}; repro: {repro}") from None
+        observed = _sim.run_job(sim, "verif.cim.macro_cocotb", inst.module, build_dir,
+                                build_dir / f"seed{seed}", job(inst.component, sets),
+                                f"Simulation of {inst.module}", repro)
         seconds = time.perf_counter() - t0
-        if not result_file.exists():
-            raise RuntimeError(f"Simulation of {inst.module} under {sim} produced no result; see "
-                               f"{run_dir / 'sim.log'}; repro: {repro}")
-    observed = json.loads(result_file.read_text())
     checked = check_results(inst.component, inst.model, sets, observed, repro)
     counts = {s.name: len(s.vectors) for s in sets}
     return CIMReport(inst.module, sim, seed, checked, counts, build_seconds, seconds)

@@ -28,7 +28,6 @@ e.g.::
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -483,7 +482,6 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
     RuntimeError
         If the build or the simulation fails.
     """
-    from cocotb_tools.runner import get_runner
 
     if inst.design.name not in DESIGNS:
         raise ValueError(f"Design {inst.design.name} has no cocotb OCU testbench")
@@ -494,27 +492,12 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
         if names is None:
             names = default_sets(inst.model)
         sets = vector_sets(inst.model, seed, windows, names)
-        run_dir = build_dir / f"seed{seed}"
-        run_dir.mkdir(exist_ok=True)
-        job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-        job_file.write_text(json.dumps(_job(inst.component, sets)))
-        result_file.unlink(missing_ok=True)
         repro = repro_command(inst, sim, seed, names)
         t0 = time.perf_counter()
-        try:
-            get_runner(sim).test(
-                test_module="verif.ternary.ocu_cocotb", hdl_toplevel=inst.module,
-                hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-                extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-                log_file=run_dir / "sim.log")
-        except SystemExit as err:
-            raise RuntimeError(f"Simulation of {inst.module} under {sim} failed ({err}); see "
-                               f"{run_dir / 'sim.log'}; repro: {repro}") from None
+        observed = _sim.run_job(sim, "verif.ternary.ocu_cocotb", inst.module, build_dir,
+                                build_dir / f"seed{seed}", _job(inst.component, sets),
+                                f"Simulation of {inst.module}", repro)
         seconds = time.perf_counter() - t0
-        if not result_file.exists():
-            raise RuntimeError(f"Simulation of {inst.module} under {sim} produced no result; see "
-                               f"{run_dir / 'sim.log'}; repro: {repro}")
-    observed = json.loads(result_file.read_text())
     checked = check_results(inst.component, inst.model, sets, observed, repro)
     counts = {s.name: len(s.windows) for s in sets}
     return OCUReport(inst.module, sim, seed, checked, counts, build_seconds, seconds)
