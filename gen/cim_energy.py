@@ -20,7 +20,9 @@ MAC = energy of the measured stretch / (vectors * rows * cols); TOPS/W = 2 / (fJ
 
 Workload: inputs uniform over their range, each set to 0 with probability ``input_zero``
 (0: dense, e.g. 0.9: sparse); weights uniform over the encoding's levels (the fibbinary
-codebook in fibbinary mode); one fixed, reported seed.
+codebook in fibbinary mode), or over the fibbinary codebook in either mode with
+``weights="fibbinary"`` (the same weight statistics for a binary macro, isolating the
+architecture's saving from that of sparser weight bits); one fixed, reported seed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ __all__ = ["CIMEnergyResult", "cim_energy", "cim_workload", "OPS_PER_MAC", "DEFA
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "cim-1"
+_FLOW_VERSION = "cim-2"
 OPS_PER_MAC = 2
 DEFAULT_VECTORS = 64
 MAX_VECTORS = 4096
@@ -56,6 +58,7 @@ class CIMEnergyResult:
     module: str
     params: dict
     input_zero: float
+    weights: str
     measured_zero_fraction: float
     vectors: int
     cycles_per_vector: int
@@ -92,12 +95,16 @@ class CIMEnergyResult:
         return dict(self.__dict__)
 
 
-def cim_workload(model, vectors: int, input_zero: float, seed: int):
+WEIGHT_CHOICES = ("encoding", "fibbinary")
+
+
+def cim_workload(model, vectors: int, input_zero: float, seed: int,
+                 weights: str = "encoding"):
     """Inputs ``(vectors, rows)``, weights ``(rows, cols)`` and a one-line description."""
     from sim_models.cim import codebook
 
     rng = np.random.default_rng(seed)
-    if model.encoding == "fibbinary":
+    if model.encoding == "fibbinary" or weights == "fibbinary":
         levels = codebook(model.wb, model.signed_weights)
         w = rng.choice(levels, size=(model.rows, model.cols))
         wtext = f"weights uniform over the {len(levels)} fibbinary levels"
@@ -130,14 +137,15 @@ def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
     return out["sets"][0]
 
 
-def _repro(inst: Instance, input_zero, vectors, seed, sim, liberty) -> str:
+def _repro(inst: Instance, input_zero, vectors, seed, sim, liberty, weights) -> str:
     return " ".join(shlex.quote(x) for x in [
         "edgeforge", "energy", inst.design.name, *inst.cli_params(),
+        *(["--cim-weights", weights] if weights != "encoding" else []),
         "--input-zero", f"{input_zero:g}", *(["--liberty", str(liberty)] if liberty else []),
         "--vectors", str(vectors), "--seed", str(seed), "--sim", sim])
 
 
-def cim_energy(inst: Instance, *, input_zero: float = 0.0,
+def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encoding",
                liberty: str | os.PathLike | None = None, vectors: int = DEFAULT_VECTORS,
                seed: int = 1, sim: str | None = None, wire_load: str = "default",
                slew: float | None = None, build_root: str | os.PathLike = BUILD_ROOT,
@@ -151,6 +159,9 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
         A ``cim_macro`` design point (:func:`gen.designs.instantiate`).
     input_zero
         Probability that an input is 0, 0 to 1.
+    weights
+        ``"encoding"``: weights uniform over the encoding's levels; ``"fibbinary"``: over the
+        fibbinary codebook whatever the encoding.
     vectors
         Vectors measured, 8 to :data:`MAX_VECTORS`, after :data:`WARM_VECTORS` warm-up ones.
     liberty, seed, sim, wire_load, slew, build_root, cache_dir, progress
@@ -180,6 +191,8 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
         raise ValueError(f"Input zero probability must be a number between 0 and 1, not "
                          f"{input_zero!r}")
     input_zero = float(input_zero)
+    if weights not in WEIGHT_CHOICES:
+        raise ValueError(f"Weights must be 'encoding' or 'fibbinary', not {weights!r}")
     if isinstance(vectors, bool) or not isinstance(vectors, int) \
             or not 8 <= vectors <= MAX_VECTORS:
         raise ValueError(f"Vectors must be an integer between 8 and {MAX_VECTORS}, not "
@@ -188,7 +201,7 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
         raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
     comp, model = inst.component, inst.model
     total = WARM_VECTORS + vectors
-    x, w, wtext = cim_workload(model, total, input_zero, seed)
+    x, w, wtext = cim_workload(model, total, input_zero, seed, weights)
     lib_path, library = resolve_library(liberty, wire_load)
     simulator = sim_mod.prepare(sim)
     note = progress or (lambda text: None)
@@ -196,17 +209,18 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
 
     bench = Path(__file__).resolve().parent.parent / "verif" / "cim" / "macro_cocotb.py"
     gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
-                       (_FLOW_VERSION, input_zero, vectors, seed, simulator, wire_load, slew))
+                       (_FLOW_VERSION, input_zero, vectors, seed, simulator, wire_load, slew,
+                        *(() if weights == "encoding" else (weights,))))
     if gl.cached_data is not None:
         return CIMEnergyResult(**gl.cached_data)
     sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
                                                      gl.netlist_path, gl.wrapper)
 
-    repro = _repro(inst, input_zero, vectors, seed, simulator, liberty)
+    repro = _repro(inst, input_zero, vectors, seed, simulator, liberty, weights)
     build_dir = (root / "cim_gate" / simulator).resolve()
     note(f"building the gate-level testbench ({simulator})")
     _build([netlist_path.resolve(), models.resolve(), wrapper.resolve()], simulator, build_dir)
-    tag = f"z{input_zero:g}-s{seed}-n{vectors}"
+    tag = f"z{input_zero:g}-s{seed}-n{vectors}" + ("" if weights == "encoding" else "-wfib")
     vcd = root / "activity" / f"cim-{tag}.vcd"
     note(f"gate-level simulation ({simulator}, {total} vectors x {comp.cycles} cycles)")
     vset = VectorSet("energy", w, x)
@@ -245,7 +259,7 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0,
     macs = comp.rows * comp.cols
     per_mac = round(per_vector / macs, 6)
     result = CIMEnergyResult(
-        module=inst.module, params=dict(inst.params), input_zero=input_zero,
+        module=inst.module, params=dict(inst.params), input_zero=input_zero, weights=weights,
         measured_zero_fraction=round(float(np.mean(x[WARM_VECTORS:] == 0)), 4),
         vectors=vectors, cycles_per_vector=comp.cycles, macs_per_vector=macs,
         energy_per_vector_fj=per_vector, energy_per_mac_fj=per_mac,

@@ -109,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="cim_macro: probability that an input is 0 (0..1, default 0: dense)")
     p.add_argument("--vectors", type=int, default=None,
                    help="cim_macro: input vectors measured (8..4096, default 64)")
+    p.add_argument("--cim-weights", choices=("encoding", "fibbinary"), default=None,
+                   help="cim_macro: weights uniform over the encoding's levels (default) or "
+                        "over the fibbinary codebook in either encoding")
     p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default",
@@ -495,8 +498,9 @@ def _cmd_energy(args) -> int:
     ocu = inst.design.name in OCU_DESIGNS
     engine = inst.design.name == ENGINE_DESIGN
     cim = inst.design.name == "cim_macro"
-    if not cim and (args.input_zero is not None or args.vectors is not None):
-        raise UsageError(f"--input-zero and --vectors are for cim_macro, not "
+    if not cim and (args.input_zero is not None or args.vectors is not None
+                    or args.cim_weights is not None):
+        raise UsageError(f"--input-zero, --vectors and --cim-weights are for cim_macro, not "
                          f"{inst.design.name}")
     if cim and any(v is not None for v in (args.workload, args.ops, args.density,
                                             args.windows, args.frames)):
@@ -529,7 +533,8 @@ def _cmd_energy(args) -> int:
         if cim:
             from .cim_energy import DEFAULT_VECTORS, cim_energy
 
-            r = cim_energy(inst, input_zero=args.input_zero or 0.0, liberty=args.liberty,
+            r = cim_energy(inst, input_zero=args.input_zero or 0.0,
+                           weights=args.cim_weights or "encoding", liberty=args.liberty,
                            vectors=DEFAULT_VECTORS if args.vectors is None else args.vectors,
                            seed=args.seed, sim=args.sim, wire_load=args.wire_load, slew=slew,
                            progress=progress)

@@ -36,7 +36,7 @@ def test_isscc_like_macro_generates_deterministically(capsys, tmp_path):
     (["energy", "cim_macro", "--input-zero", "-0.1"],
      "Input zero probability must be a number between 0 and 1, not -0.1"),
     (["energy", "exact", "--input-zero", "0.5"],
-     "--input-zero and --vectors are for cim_macro, not exact"),
+     "--input-zero, --vectors and --cim-weights are for cim_macro, not exact"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
     code, out, err = run(capsys, *argv, *(["-o", str(tmp_path / "v")]

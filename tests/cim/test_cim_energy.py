@@ -39,6 +39,7 @@ def test_fibbinary_halves_cycles_and_sparse_inputs_cost_less(tmp_path):
     ({"input_zero": 1.5}, "Input zero probability must be a number between 0 and 1, not 1.5"),
     ({"vectors": 4}, "Vectors must be an integer between 8 and 4096, not 4"),
     ({"seed": -1}, "Seed must be a non-negative integer, not -1"),
+    ({"weights": "gauss"}, "Weights must be 'encoding' or 'fibbinary', not 'gauss'"),
 ])
 def test_errors_before_anything_runs(kwargs, msg, tmp_path):
     inst = instantiate("cim_macro", {"rows": 4})
@@ -58,13 +59,16 @@ def test_report_section_end_to_end(monkeypatch, tmp_path):
     small = {"rows": 4, "cols": 2, "signed_weights": True, "storage": "latch", "wb": 4,
              "ib": 4}
     monkeypatch.setattr(cim_report, "CIM_POINTS", (
-        ({**small, "encoding": "binary"}, (0.0,)), ({**small, "encoding": "fibbinary"}, (0.0,))))
+        ({**small, "encoding": "binary"}, (0.0,), "encoding"),
+        ({**small, "encoding": "binary"}, (0.0,), "fibbinary"),
+        ({**small, "encoding": "fibbinary"}, (0.0,), "encoding")))
     lines = []
     sec = cim_report.run_cim_section(None, seed=1, workers=1,
                                      line=lambda m, w, s: lines.append((m, w)))
-    assert len(lines) == 4 and len(sec["records"]) == 2
+    assert len(lines) == 5 and len(sec["records"]) == 3
     md = _render_md(cim_report.cim_blocks(sec))
     assert "binary versus fibbinary" in md and "253.5 TOPS/W" in md
+    assert "fibbinary-codebook weights" in md and "a binary macro with the same" in md
     assert "unsigned fibbinary weights with a zero point" in md
     fib = next(r for r in sec["records"] if r["params"]["encoding"] == "fibbinary")
     assert fib["cycles_per_vector"] == 2
