@@ -17,7 +17,7 @@ scale search:
 * ``fibbinary``: the ``F(wb + 2)`` signed fibbinary levels (:func:`sim_models.cim.codebook`,
   e.g. ``{-8, -7, -6, 0, 1, 2, 4, 5}`` for 4 bits), nearest level with ties towards the
   smaller magnitude (:func:`sim_models.cim.quantise`). Two's complement leaves a hole on one
-  side (``-5 .. -1`` here; ``-42 .. -1`` for 8 bits);
+  side (``-5 .. -1`` here; ``-85 .. -1`` for 8 bits);
 * ``fibbinary_zp``: unsigned fibbinary patterns ``p`` with a per-column zero point ``z``,
   ``q = p - z`` (the asymmetric quantisation of integer inference runtimes): for 4 bits and
   ``z = 5`` the levels are ``{-5, -4, -3, -1, 0, 3, 4, 5}``. The macro stores ``p`` (unsigned
@@ -175,8 +175,9 @@ class CIMDigits:
 def cim_digits(seed: int = 1, widths=(4, 8)) -> CIMDigits:
     """Train, quantise the first layer to each codebook and width, and measure accuracy.
 
-    The integer layer runs through :class:`sim_models.cim.CIMMacroModel` (64 rows, 32 columns,
-    4-bit unsigned inputs, signed weights) and is checked against ``x4 @ q``.
+    The integer layer runs through :class:`sim_models.cim.CIMMacroModel` (64 rows, 4-bit
+    unsigned inputs; 32 columns of signed weights, or for ``fibbinary_zp`` 33 columns of
+    unsigned weights, the last all ones) and is checked against the integer product.
     """
     from .digits import load_data
 

@@ -226,9 +226,10 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
             f"({first['sim']}): weights written row by row, then {first['vectors']} vectors "
             "back to back after 2 warm-up vectors; every result checked against the golden "
             "model; toggles counted over the measured vectors' compute cycles only.",
-            f"Workload: {first['workload_text'].split('; seed')[0]} (the zero probability "
-            "varies per row; measured zero inputs in brackets); weights uniform over the "
-            "encoding's levels.",
+            "Workload: inputs uniform over their range, each 0 with the row's probability "
+            "(measured zero inputs in brackets); weights uniform over the encoding's levels "
+            "(or over the fibbinary codebook where the row says so); seed "
+            f"{first['seed']}.",
             "Fibbinary mode takes 2 input bits per cycle (OR-formed 2b x wb products); "
             "'vs binary' compares with the binary point of the same bits, tree and inputs.",
         ]),
@@ -240,9 +241,10 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
         ("table", ["macro", "technology", "precision", "reported"],
          [list(a) for a in cim["anchors"]]),
         ("p", "These anchors are full-custom or SRAM-based macros in 5 to 28 nm at 0.5 to 0.9 "
-              "V; ours is a standard-cell netlist in a 130 nm library at 1.8 V, so the ratio "
-              "of energies reflects technology and supply (roughly C V^2) more than "
-              "architecture; compare binary and fibbinary within our rows, not across."),
+              f"V; ours is a standard-cell netlist in {first['liberty']} at "
+              f"{first['voltage_v']:g} V, so the ratio of energies reflects technology and "
+              "supply (roughly C V^2) more than architecture; compare binary and fibbinary "
+              "within our rows, not across."),
         ("h2", "Cycles per input vector"),
         ("table", ["input bits", "inputs", "binary", "fibbinary", "saving %"], cyc_rows),
         ("p", "Signed inputs: the sign bit takes a cycle of its own (its partial sum is "

@@ -75,7 +75,9 @@ class CIMMacro(wiring.Component):
 
     In exact mode the result is the integer dot product. In fibbinary mode it is the dot
     product only for weights on the fibbinary codebook (write them through
-    :func:`sim_models.cim.fibbinary.quantise`; other patterns give the OR, not the product).
+    :func:`sim_models.cim.fibbinary.quantise`); for other patterns the result is not the product
+    and is not specified (unsigned: the OR of the copies; signed: also without the carry into
+    the sign bits).
 
     Cycles and throughput. :attr:`cycles` = number of slices: ``ib`` in binary mode;
     ``ceil(ib / 2)`` in fibbinary mode with unsigned inputs, ``1 + ceil((ib - 1) / 2)`` with

@@ -1,9 +1,10 @@
 # amaranth: UnusedElaboratable=no
 """The CIM macro generator in the Amaranth simulator, against the golden model.
 
-Exhaustive over small configurations (every input vector of a 2-row macro, every weight
-pair), random vectors on larger ones, back-pressure, writes during compute and read-back, in
-every combination of signedness x encoding x exact/approximate x bit order x storage.
+Exhaustive over small configurations (every input vector of a 2-row macro against every pair
+of weight levels, in every combination of signedness x encoding x exact/approximate x bit
+order, storage alternating), random vectors on larger ones with back-pressure and input gaps
+(stream rules checked on ``o_stream``), writes during compute, read-back and latency.
 """
 
 import itertools
@@ -70,9 +71,12 @@ def run(dut, weights, xs, *, ready=None, writes=(), gaps=None, rng=None):
         sent = cycle = 0
         vec = -1      # vector being computed
         slice_j = 0
+        offering = False  # an offered vector is held until taken (stream rule)
+        held = None       # result offered and not taken in the previous cycle
         while len(results) < len(xs):
             assert cycle < 100 * (len(xs) + 4) * dut.cycles, "timeout"
-            offer = sent < len(xs) and not (gaps and rng.random() < gaps)
+            offering = offering or (sent < len(xs) and not (gaps and rng.random() < gaps))
+            offer = offering
             ctx.set(dut.i_stream.valid, offer)
             if sent < len(xs):
                 ctx.set(dut.i_stream.payload, [int(v) for v in xs[sent]])
@@ -88,6 +92,10 @@ def run(dut, weights, xs, *, ready=None, writes=(), gaps=None, rng=None):
                 ctx.set(dut.w_data, [int(v) for v in wr[1]])
             take_in = offer and ctx.get(dut.i_stream.ready)
             take_out = o_ready and ctx.get(dut.o_stream.valid)
+            now = [int(v) for v in ctx.get(dut.o_stream.payload)] \
+                if ctx.get(dut.o_stream.valid) else None
+            assert held is None or now == held, f"cycle {cycle}: o_stream changed or dropped"
+            held = now if now is not None and not o_ready else None
             if take_out:
                 results.append([int(v) for v in ctx.get(dut.o_stream.payload)])
                 produced.append(cycle)
@@ -109,6 +117,7 @@ def run(dut, weights, xs, *, ready=None, writes=(), gaps=None, rng=None):
                 accepted.append(cycle)
                 vec, slice_j = sent, 0
                 sent += 1
+                offering = False
             cycle += 1
 
     sim = Simulator(dut)
@@ -124,26 +133,30 @@ COMBOS = list(itertools.product((False, True), (False, True), ("binary", "fibbin
 
 @pytest.mark.parametrize("si,sw,enc,approx", COMBOS)
 def test_exhaustive_two_rows(si, sw, enc, approx):
-    # 2 rows x 2 columns of 3-bit weights, 3-bit inputs: every input vector (64) against
-    # two weight columns, for a sweep of weight pairs covering every level in each row
-    dut = CIMMacro(2, 2, 3, 3, signed_inputs=si, signed_weights=sw, encoding=enc,
-                   approx_bits=approx, bit_order="msb" if si else "lsb")
-    m = _model(dut)
-    lo, hi = m.input_range()
-    xs = np.array(list(itertools.product(range(lo, hi + 1), repeat=2)))
-    levels = list(codebook(3, sw)) if enc == "fibbinary" else list(range(*m.weight_range())) \
-        + [m.weight_range()[1]]
-    # column 0 walks the levels in row 0, column 1 in row 1; two passes cover every level
-    for shift in (0, len(levels) // 2):
-        w = np.array([[levels[shift % len(levels)], levels[-1 - shift]],
-                      [levels[-1], levels[(shift + 1) % len(levels)]]])
-        got, acc, _, _ = run(dut, w, xs)
-        want = m(xs, w)
-        assert (got == want).all(), (w, np.argwhere(got != want)[:3])
-        if approx == 0:
-            assert (got == xs @ w).all()
-        # back to back: one vector per `cycles` clocks
-        assert np.diff(acc).tolist() == [dut.cycles] * (len(xs) - 1)
+    # 2 rows x n columns of 3-bit weights (n = number of levels), 3-bit inputs: every input
+    # vector (64); column c holds (level c, level c + shift): over all shifts every pair of
+    # levels meets every pair of inputs; both bit orders, storage alternating
+    for order in ("lsb", "msb"):
+        storage = ("ff", "latch")[(order == "msb") ^ sw]
+        m0 = CIMMacroModel(2, 1, 3, 3, signed_inputs=si, signed_weights=sw, encoding=enc)
+        levels = list(codebook(3, sw)) if enc == "fibbinary" else \
+            list(range(m0.weight_range()[0], m0.weight_range()[1] + 1))
+        n = len(levels)
+        dut = CIMMacro(2, n, 3, 3, signed_inputs=si, signed_weights=sw, encoding=enc,
+                       approx_bits=approx, bit_order=order, storage=storage)
+        m = _model(dut)
+        lo, hi = m.input_range()
+        xs = np.array(list(itertools.product(range(lo, hi + 1), repeat=2)))
+        for shift in range(n):
+            w = np.array([[levels[c] for c in range(n)],
+                          [levels[(c + shift) % n] for c in range(n)]])
+            got, acc, _, _ = run(dut, w, xs)
+            want = m(xs, w)
+            assert (got == want).all(), (order, w, np.argwhere(got != want)[:3])
+            if approx == 0:
+                assert (got == xs @ w).all()
+            # back to back: one vector per `cycles` clocks
+            assert np.diff(acc).tolist() == [dut.cycles] * (len(xs) - 1)
 
 
 def test_every_weight_level_in_every_cell_position():
@@ -202,7 +215,7 @@ def test_writes_during_compute(storage):
     assert (got != m(xs, w)).any()
 
 
-def test_latency_and_idle_silence():
+def test_latency():
     dut = CIMMacro(4, 1, 4, 4, encoding="fibbinary")
     assert dut.cycles == 2
     got, acc, prod, _ = run(dut, np.array([[1], [2], [4], [5]]), np.array([[15, 1, 2, 3]]))

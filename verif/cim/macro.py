@@ -70,11 +70,14 @@ def vector_sets(model, seed: int, vectors: int = 32, names=SET_NAMES) -> list[Ve
 
     ``random``: uniform inputs and weights (weights uniform over the encoding's levels);
     ``extremes``: inputs all at their smallest or largest value against weight columns at
-    the extreme levels (the largest and smallest results); ``sparse``: 90 % zero inputs;
-    ``zero``: all-zero inputs; ``exhaustive``: every input vector (when there are at most
-    :data:`EXHAUSTIVE_MAX`, else as many random ones) against weights putting every level in
-    every row; ``stall``: random vectors with input gaps and ``o_stream`` back-pressure;
-    ``writes``: random vectors while rows are rewritten at random cycles (no back-pressure).
+    the extreme levels (the largest and smallest results when ``cols`` > 1); ``sparse``: 90 %
+    zero inputs; ``zero``: all-zero inputs; ``exhaustive``: every input vector (when there
+    are at most :data:`EXHAUSTIVE_MAX`, else as many random ones) against weights cycling
+    through the levels (``w[r][c]`` is level ``(c + r) mod n``: every level in every row when
+    ``cols`` is at least the number of levels); ``stall``: random vectors offered after
+    random gaps (an offered vector is held until taken), with ``o_stream`` back-pressure;
+    ``writes``: random vectors while rows are rewritten at random cycles (no gaps, no
+    back-pressure).
     """
     unknown = set(names) - set(SET_NAMES)
     if unknown:
@@ -181,6 +184,10 @@ def per_cycle_weights(model, vset: VectorSet, accepted: list[int],
     cols)``: vector ``v`` accepted in loop cycle ``a`` computes slice ``j`` in cycle
     ``a + 1 + j`` (no back-pressure), and a write transferred in cycle ``c`` is seen from
     cycle ``c + 1`` on."""
+    if vset.ready or vset.gaps:
+        raise ValueError(f"set {vset.name}: writes during compute can only be checked without "
+                         "gaps and back-pressure (the slice cycles are inferred from the "
+                         "acceptance cycles)")
     n = len(accepted)
     out = np.empty((n, model.cycles, model.rows, model.cols), dtype=np.int64)
     events = sorted((c, r, wb_signed_unpack(p)) for c, r, p in written)
@@ -196,7 +203,7 @@ def per_cycle_weights(model, vset: VectorSet, accepted: list[int],
 
 
 def check_results(component, model, sets: list[VectorSet], observed: dict,
-                  repro: str = "") -> int:
+                  repro: str = "", readback: bool = True) -> int:
     """Compare read-back rows and every result with the model; return the results checked.
 
     Raises
@@ -204,7 +211,9 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
     CIMTestError
         Naming the first mismatch and ``repro``, with the count of mismatches; or if rows read
         back differ from those written, or a set without gaps and back-pressure did not take
-        one vector per :attr:`~hw.cim.CIMMacro.cycles` clocks.
+        one vector per :attr:`~hw.cim.CIMMacro.cycles` clocks, or a result was not offered
+        ``cycles`` edges after its vector's acceptance (exactly, without back-pressure), or
+        ``o_stream`` dropped or changed a result before it was taken.
     """
     wb, cols = component.wb, component.cols
     o_shape = component.output_shape
@@ -216,6 +225,19 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
     first = None
     problems = []
     for vset, obs in zip(sets, observed["sets"], strict=True):
+        if readback and len(obs["readback"]) != len(vset.weights):
+            problems.append(f"set {vset.name}: {len(obs['readback'])} rows read back, "
+                            f"written {len(vset.weights)}")
+        for v in obs.get("violations", [])[:1]:
+            problems.append(f"set {vset.name}: stream rule broken at {v}")
+        acc, tak = obs["accepted"], obs.get("taken", [])
+        if tak:
+            lat = [t - a for a, t in zip(acc, tak, strict=False)]
+            least = component.cycles + 1  # offered `cycles` edges after the accepting edge
+            if min(lat) < least or (not vset.ready and set(lat) != {least}):
+                problems.append(f"set {vset.name}: results taken {sorted(set(lat))} cycles "
+                                f"after their vectors, expected {least}"
+                                + ("" if vset.ready else " exactly (no back-pressure)"))
         for r, p in enumerate(obs["readback"]):
             if unpack_row(p) != [int(v) for v in vset.weights[r]]:
                 problems.append(f"set {vset.name}: row {r} read back as {unpack_row(p)}, "

@@ -48,15 +48,18 @@ async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
     readback = await _read_rows(dut, len(vset["rows"])) if vset["readback"] else []
     vectors, ready, gaps = vset["vectors"], vset["ready"] or [1], vset["gaps"] or [1]
     writes = {c: (row, payload) for c, row, payload in vset["writes"]}
-    results, accepted, taken, written = [], [], [], []
+    results, accepted, taken, written, violations = [], [], [], [], []
     sent = cycle = 0
+    offering = False  # once valid is raised it stays until the transfer (stream rule)
+    held = None  # (payload) offered on o_stream and not taken in the previous cycle
     start_ns = get_sim_time(unit="ns")
     while len(results) < len(vectors):
         if cycle > max_cycles:
             raise AssertionError(f"set {vset['name']}: timeout after {cycle} cycles, {sent} of "
                                  f"{len(vectors)} vectors accepted, {len(results)} results")
-        offer = sent < len(vectors) and gaps[cycle % len(gaps)]
-        dut.i_stream__valid.value = int(bool(offer))
+        offering = offering or (sent < len(vectors) and bool(gaps[cycle % len(gaps)]))
+        offer = offering
+        dut.i_stream__valid.value = int(offer)
         if sent < len(vectors):
             dut.i_stream__payload.value = vectors[sent]
         o_ready = ready[cycle % len(ready)]
@@ -67,13 +70,20 @@ async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
             dut.w_addr.value, dut.w_data.value = wr
         await ReadOnly()
         take_in = offer and int(dut.i_stream__ready.value)
-        if o_ready and int(dut.o_stream__valid.value):
-            results.append(int(dut.o_stream__payload.value))
+        o_valid = int(dut.o_stream__valid.value)
+        payload = int(dut.o_stream__payload.value) if o_valid else None
+        if held is not None and payload != held:
+            what = "changed its payload" if o_valid else "dropped valid"
+            violations.append(f"cycle {cycle}: o_stream {what} before the result was taken")
+        if o_ready and o_valid:
+            results.append(payload)
             taken.append(cycle)
+        held = payload if o_valid and not o_ready else None
         await RisingEdge(dut.clk)
         if take_in:
             accepted.append(cycle)
             sent += 1
+            offering = False
         if wr is not None:
             written.append([cycle, *wr])
         cycle += 1
@@ -88,7 +98,8 @@ async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
             raise AssertionError(f"set {vset['name']}: o_stream offers a result beyond the "
                                  f"{len(vectors)} expected")
     return {"name": vset["name"], "readback": readback, "results": results,
-            "accepted": accepted, "taken": taken, "written": written, "start_ns": start_ns}
+            "accepted": accepted, "taken": taken, "written": written, "start_ns": start_ns,
+            "violations": violations}
 
 
 @cocotb.test()
