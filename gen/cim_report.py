@@ -231,11 +231,13 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
             "(or over the fibbinary codebook where the row says so); seed "
             f"{first['seed']}.",
             "Fibbinary mode takes 2 input bits per cycle (OR-formed 2b x wb products); "
-            "'vs binary' compares with the binary point of the same bits, tree and inputs.",
+            "'vs binary' compares with the binary point of the same bits, tree and inputs: "
+            "saving = 100 * (1 - fibbinary / binary), area change = 100 * (fibbinary / binary "
+            "- 1).",
         ]),
         ("table", ["design point", "configuration", "input zeros % (measured)",
-                   "cycles/vector", "fJ/MAC", "fJ/op", "TOPS/W", "fJ/MAC vs binary %",
-                   "area um^2", "GE", "area vs binary %"], rows),
+                   "cycles/vector", "fJ/MAC", "fJ/op", "TOPS/W", "fJ/MAC saving vs binary %",
+                   "area um^2", "GE", "area change vs binary %"], rows),
         *([("ul", fair)] if fair else []),
         ("h2", "Published CIM figures (other technologies)"),
         ("table", ["macro", "technology", "precision", "reported"],
