@@ -149,6 +149,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
+    p = sub.add_parser("asm", help="assemble a CGRA program (PASM) into a configuration "
+                       "bitstream and instruction images (docs/cgra.md)")
+    p.add_argument("program", nargs="?",
+                   help="a .pasm file or a built-in kernel (dot, fir, gemm, vadd, conv3x3)")
+    p.add_argument("--fabric", required=True, metavar="NAME|FILE.toml",
+                   help="built-in fabric (default, small) or a fabric description in TOML")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="output directory (default build/cgra/<program>)")
+    p.add_argument("--list-fields", action="store_true",
+                   help="print the configuration layout (name offset width, and the value "
+                        "when a program is given) and the instruction fields; write nothing")
+
     p = sub.add_parser("report", help="write the report to build/report/ (area, energy, "
                        "errors, savings, Pareto plot)")
     p.add_argument("-o", "--output", default="build/report")
@@ -684,6 +696,63 @@ def _cmd_digits(args) -> int:
     return 0
 
 
+def _cmd_asm(args) -> int:
+    from sim_models.cgra import config as cgra_config
+    from sim_models.cgra import isa as cgra_isa
+
+    from .cgra.asm import AsmError, assemble
+    from .cgra.fabric import load
+    from .cgra.kernels import KERNELS, kernel
+
+    fabric = load(args.fabric)
+    text = name = None
+    if args.program is not None:
+        path = Path(args.program)
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise UsageError(f"cannot read program {path}: {e}") from None
+            name = str(path)
+        elif args.program in KERNELS:
+            k = kernel(args.program)
+            text, name = k.program_text, str(k.path)
+        else:
+            raise UsageError(f"program {args.program} is neither a file nor a kernel "
+                             f"({', '.join(KERNELS)})")
+    elif not args.list_fields:
+        raise UsageError("give a program (a .pasm file or a kernel name) or --list-fields")
+    if args.list_fields and args.output:
+        raise UsageError("--list-fields writes nothing; drop -o")
+    prog = None
+    if text is not None:
+        try:
+            prog = assemble(text, fabric, name)
+        except AsmError as e:
+            print(e, file=sys.stderr)
+            return 2
+    if args.list_fields:
+        layout = cgra_config.layout(fabric)
+        print(f"# configuration of fabric {fabric.name}: {cgra_config.length(fabric)} bits, "
+              f"{len(layout)} fields (name offset width" + (" value)" if prog else ")"))
+        for f in layout:
+            value = f" {prog.config_values[f.name]}" if prog else ""
+            print(f"{f.name} {f.offset} {f.width}{value}")
+        print("# instruction fields per FU type, LSB first (name:width)")
+        for fu_type in sorted({fu.type for fu in fabric.fus}):
+            fields = cgra_isa.fields(fu_type, fabric)
+            print(f"{fu_type} {cgra_isa.width(fu_type, fabric)}: "
+                  + ", ".join(f"{n}:{w}" for n, w in fields))
+        return 0
+    out = Path(args.output) if args.output else Path("build/cgra") / Path(name).stem
+    files = prog.write(out)
+    print(f"{name} for fabric {fabric.name}: {prog.rows} rows, configuration "
+          f"{cgra_config.length(fabric)} bits")
+    for f in files:
+        print(f)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import ReportError, build_report
 
@@ -709,7 +778,8 @@ def _cmd_report(args) -> int:
 
 COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
             "verify": _cmd_verify, "synth": _cmd_synth, "energy": _cmd_energy,
-            "power": _cmd_power, "digits": _cmd_digits, "report": _cmd_report}
+            "power": _cmd_power, "digits": _cmd_digits, "report": _cmd_report,
+            "asm": _cmd_asm}
 
 
 def main(argv: list[str] | None = None) -> int:
