@@ -237,6 +237,33 @@ def _cim_model(**kw):
                          **{k: v for k, v in kw.items() if k not in ("rows", "cols", "wb", "ib")})
 
 
+def _cgra_fabric(fabric: str, mul: str):
+    from .cgra.fabric import load
+
+    fab = load(fabric)
+    if mul:
+        if mul not in ("exact", "drum", "roup"):
+            raise ValueError(f"Mul must be '', 'exact', 'drum' or 'roup', not {mul!r}")
+        fab = fab.with_mul(mul)
+    return fab
+
+
+def _cgra_name(p: Mapping[str, object]) -> str:
+    return f"cgra_{_cgra_fabric(p['fabric'], p['mul']).name}"
+
+
+def _cgra_component(**kw):
+    from hw.cgra import CGRA
+
+    return CGRA(_cgra_fabric(kw["fabric"], kw["mul"]).to_dict())
+
+
+def _cgra_model(**kw):
+    from sim_models.cgra import CGRAModel
+
+    return CGRAModel(_cgra_fabric(kw["fabric"], kw["mul"]))
+
+
 DESIGNS: dict[str, Design] = {
     d.name: d
     for d in (
@@ -322,6 +349,18 @@ DESIGNS: dict[str, Design] = {
                 Param("storage", str, "ff", "'ff'|'latch'", "bit-cell storage", model=False),
             ),
             _cim_component, _cim_model, _cim_name,
+        ),
+        Design(
+            "cgra", "cgra",
+            "R-Blocks-style CGRA fabric: FUs, crossbar or mesh data network, IDs with "
+            "instruction memories, scan-chain configuration (docs/cgra.md)",
+            (
+                Param("fabric", str, "small", "'small'|'default'|PATH.toml",
+                      "fabric description: a built-in or a TOML file"),
+                Param("mul", str, "", "''|'exact'|'drum'|'roup'",
+                      "replace every MUL tile by this multiplier ('': as described)"),
+            ),
+            _cgra_component, _cgra_model, _cgra_name,
         ),
     )
 }

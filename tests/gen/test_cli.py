@@ -36,7 +36,7 @@ def test_list_shows_every_design_with_ranges_and_defaults(capsys):
 
 BAD = [
     (["verilog", "nosuch"],
-     "Unknown design 'nosuch'; valid: binary_ocu, cim_macro, drum, exact, roup, "
+     "Unknown design 'nosuch'; valid: binary_ocu, cgra, cim_macro, drum, exact, roup, "
      "ternary_engine, ternary_ocu"),
     (["errors", "ternary_ocu"], "Design ternary_ocu is not a multiplier; "),
     (["verify", "binary_ocu"], "Design binary_ocu is not a multiplier; "),

@@ -1,0 +1,1 @@
+"""cocotb verification of the CGRA fabric (:mod:`hw.cgra`): driver, monitor, checker."""
