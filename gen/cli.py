@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cim-weights", choices=("encoding", "fibbinary"), default=None,
                    help="cim_macro: weights uniform over the encoding's levels (default) or "
                         "over the fibbinary codebook in either encoding")
+    p.add_argument("--kernel", default=None,
+                   help="cgra: kernel to run (dot, fir, gemm, vadd, conv3x3; default dot)")
     p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default",
@@ -499,6 +501,23 @@ def _cim_energy_text(r) -> str:
     return "\n".join(lines)
 
 
+def _cgra_energy_text(r) -> str:
+    lines = [f"{r.module}: kernel {r.kernel} (seed {r.seed}), {r.cycles} cycles executed "
+             f"({r.window_cycles} from start to done), every row equal to the golden model",
+             f"  energy per run {r.energy_per_run_fj / 1000:.2f} pJ "
+             f"({r.energy_per_cycle_fj / 1000:.2f} pJ per cycle), "
+             f"{r.voltage_v:g} V, {r.period_ns:g} ns clock, {r.liberty}",
+             f"  area {r.area_um2:,.0f} um^2 ({r.area_ge:,.0f} GE)",
+             f"  {'part':<22}{'pJ/run':>10}{'area um^2':>12}"]
+    for kind in sorted(set(r.per_type) | set(r.area_per_type)):
+        e = r.per_type.get(kind)
+        a = r.area_per_type.get(kind)
+        lines.append(f"  {kind:<22}{'' if e is None else f'{e / 1000:.2f}':>10}"
+                     f"{'' if a is None else f'{a:,.0f}':>12}")
+    lines.append("  zero-delay simulation: glitch power not modelled")
+    return "\n".join(lines)
+
+
 def _cmd_energy(args) -> int:
     from .designs import instantiate
     from .energy import EnergyError, energy
@@ -510,6 +529,20 @@ def _cmd_energy(args) -> int:
     ocu = inst.design.name in OCU_DESIGNS
     engine = inst.design.name == ENGINE_DESIGN
     cim = inst.design.name == "cim_macro"
+    cgra = inst.design.name == "cgra"
+    if not cgra and args.kernel is not None:
+        raise UsageError(f"--kernel is for cgra, not {inst.design.name}")
+    if cgra:
+        from .cgra.kernels import KERNELS
+
+        kernel = "dot" if args.kernel is None else args.kernel
+        if kernel not in KERNELS:
+            raise UsageError(f"Kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
+        if any(v is not None for v in (args.workload, args.ops, args.density, args.windows,
+                                       args.frames, args.input_zero, args.vectors,
+                                       args.cim_weights)):
+            raise UsageError("cgra takes --kernel and --seed (its workload is the kernel's "
+                             "input data)")
     if not cim and (args.input_zero is not None or args.vectors is not None
                     or args.cim_weights is not None):
         raise UsageError(f"--input-zero, --vectors and --cim-weights are for cim_macro, not "
@@ -530,9 +563,9 @@ def _cmd_energy(args) -> int:
                          f"{inst.design.name}")
     if not engine and args.frames is not None:
         raise UsageError(f"--frames is for {ENGINE_DESIGN}, not {inst.design.name}")
-    if inst.design.family != "approx" and not (ocu or engine or cim):
+    if inst.design.family != "approx" and not (ocu or engine or cim or cgra):
         raise UsageError(f"`edgeforge energy` covers the multipliers, "
-                         f"{', '.join(OCU_DESIGNS)}, {ENGINE_DESIGN} and cim_macro, not "
+                         f"{', '.join(OCU_DESIGNS)}, {ENGINE_DESIGN}, cim_macro and cgra, not "
                          f"{inst.design.name}")
     resolve_liberty(args.liberty)
     slew = _slew(args.slew)
@@ -542,7 +575,13 @@ def _cmd_energy(args) -> int:
             print(f"  .. {text}", file=sys.stderr, flush=True)
 
     try:
-        if cim:
+        if cgra:
+            from .cgra_energy import cgra_energy
+
+            r = cgra_energy(inst, kernel=kernel, seed=args.seed, liberty=args.liberty,
+                            sim=args.sim, wire_load=args.wire_load, slew=slew,
+                            progress=progress)
+        elif cim:
             from .cim_energy import DEFAULT_VECTORS, cim_energy
 
             r = cim_energy(inst, input_zero=args.input_zero or 0.0,
@@ -571,8 +610,10 @@ def _cmd_energy(args) -> int:
     if args.json:
         print(json.dumps(r.to_dict()))
     else:
-        print(_cim_energy_text(r) if cim else _engine_energy_text(r) if engine
-              else _ocu_energy_text(r) if ocu else _energy_text(r))
+        text = (_cgra_energy_text(r) if cgra else _cim_energy_text(r) if cim
+                else _engine_energy_text(r) if engine else _ocu_energy_text(r) if ocu
+                else _energy_text(r))
+        print(text)
     return 0
 
 

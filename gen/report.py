@@ -977,8 +977,8 @@ def _md_cell(text: str) -> str:
 def _render_md(blocks: Sequence[tuple]) -> str:
     out: list[str] = []
     for kind, *args in blocks:
-        if kind in ("h1", "h2"):
-            out += [("# " if kind == "h1" else "## ") + args[0], ""]
+        if kind in ("h1", "h2", "h3"):
+            out += ["#" * int(kind[1]) + " " + args[0], ""]
         elif kind == "p":
             out += [args[0], ""]
         elif kind == "ul":
@@ -1005,7 +1005,7 @@ def _render_html(blocks: Sequence[tuple], title: str) -> str:
         "td:first-child{text-align:left}img{max-width:100%}</style></head><body>",
     ]
     for kind, *args in blocks:
-        if kind in ("h1", "h2"):
+        if kind in ("h1", "h2", "h3"):
             parts.append(f"<{kind}>{esc(args[0])}</{kind}>")
         elif kind == "p":
             parts.append(f"<p>{esc(args[0])}</p>")
@@ -1166,7 +1166,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                  ocu_densities: Sequence[float] = OCU_DENSITIES,
                  engine_point: Mapping | None | bool = None,
                  engine_frames: int = ENGINE_FRAMES,
-                 digits: bool | None = None, cim: bool | None = None) -> Path:
+                 digits: bool | None = None, cim: bool | None = None,
+                 cgra: bool | None = None) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
     Parameters
@@ -1213,6 +1214,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         None: when ``points`` is None.
     cim
         The compute-in-memory section (:mod:`gen.cim_report`); None: when ``points`` is None.
+    cgra
+        The CGRA section (:mod:`gen.cgra_report`); None: when ``points`` is None.
 
     Returns
     -------
@@ -1258,6 +1261,8 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         digits = points is None
     if cim is None:
         cim = points is None
+    if cgra is None:
+        cgra = points is None
     lib_path = resolve_liberty(liberty)  # ValueError when missing
     libs: list[str | None] = [None if liberty is None else str(liberty)]
     if compare_liberty is not None:
@@ -1272,10 +1277,12 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     insts = _points(points)
     outdir = Path(outdir)
     n_engine = (0 if engine_point is False else len(ocu_densities)) + 2 * bool(digits)
-    from . import cim_report
+    from . import cgra_report, cim_report
 
     n_cim = cim_report.n_steps() if cim else 0
-    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts) + n_engine + n_cim, progress)
+    n_cgra = cgra_report.n_steps() if cgra else 0
+    steps = _Steps(len(insts) * (1 + len(libs)) + len(ocu_insts) + n_engine + n_cim + n_cgra,
+                   progress)
 
     # 1. Verilog and error metrics (cached; in this process)
     errors = []
@@ -1307,6 +1314,15 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     if cim:
         try:
             cim_section = cim_report.run_cim_section(
+                libs[0], seed=seed, workers=workers,
+                line=lambda module, what, seconds: steps.line(module, what, seconds, None),
+                mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getcwd(),))
+        except RuntimeError as e:
+            raise ReportError(str(e)) from e
+    cgra_section = None
+    if cgra:
+        try:
+            cgra_section = cgra_report.run_cgra_section(
                 libs[0], seed=seed, workers=workers,
                 line=lambda module, what, seconds: steps.line(module, what, seconds, None),
                 mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getcwd(),))
@@ -1354,6 +1370,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                 "ops_per_mac": 2, "records": _ocu_records(ocu_results)},
         "engine": engine,
         "cim": cim_section,
+        "cgra": cgra_section,
         "limits": limits,
     }
     (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -1449,6 +1466,9 @@ def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
     from .cim_report import cim_blocks
 
     blocks += cim_blocks(report.get("cim"))
+    from .cgra_report import cgra_blocks
+
+    blocks += cgra_blocks(report.get("cgra"))
     err_rows = [[fmt.format({"module": i.module, "mode": _mode_text(e), **e}[key])
                  for key, _, fmt in COLUMNS] for i, e in zip(insts, errors, strict=True)]
     blocks += [

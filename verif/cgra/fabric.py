@@ -74,11 +74,15 @@ def words_to_bytes(words: list[int], width: int) -> np.ndarray:
 
 def job(fabric, config: int, imems: Mapping[str, list[int]],
         memories: Mapping[str, bytes | np.ndarray] | None = None, *, max_cycles: int = 10_000,
-        readback: bool = True) -> dict:
+        readback: bool = True, full: bool = False) -> dict:
     """The JSON job of :mod:`verif.cgra.fabric_cocotb` for one run.
 
     ``imems`` is keyed by ID name, ``memories`` by LSU name (byte images, at most the
-    scratchpad's size); every scratchpad is read back whole when ``readback`` is set.
+    scratchpad's size); every scratchpad is read back whole when ``readback`` is set. The RTL
+    starts with zeroed memories, so only non-zero words are written; ``full`` writes every
+    word of every scratchpad and every instruction word the run can fetch, zeros included (a
+    synthesised netlist's memories start unknown). The RF has no host port: programs must
+    write a register before reading it on a netlist.
     """
     from sim_models.cgra import config as cfg
 
@@ -89,7 +93,12 @@ def job(fabric, config: int, imems: Mapping[str, list[int]],
     for name, words in imems.items():
         if name not in ids:
             raise ValueError(f"Unknown ID {name!r}; valid: {', '.join(ids)}")
-        imem += [[ids[name], a, int(w)] for a, w in enumerate(words) if w]
+        imem += [[ids[name], a, int(w)] for a, w in enumerate(words) if w or full]
+    if full:  # every row the fabric can fetch: the program and the 2 rows fetched past it
+        have = {(i, a) for i, a, _ in imem}
+        rows = min(fabric.imem_depth, max((len(w) for w in imems.values()), default=0) + 3)
+        imem += [[spec.index, a, 0] for spec in fabric.ids for a in range(rows)
+                 if (spec.index, a) not in have]
     mem = []
     for name, data in (memories or {}).items():
         if name not in lsu_index:
@@ -98,7 +107,12 @@ def job(fabric, config: int, imems: Mapping[str, list[int]],
         if len(data) > size:
             raise ValueError(f"Image of {len(data)} bytes does not fit {name} ({size} bytes)")
         mem += [[lsu_index[name], a, w] for a, w in enumerate(memory_words(data, fabric.width))
-                if w]
+                if w or full]
+    if full:
+        have = {(i, a) for i, a, _ in mem}
+        mem += [[lsu_index[fu.name], a, 0] for fu in lsus
+                for a in range(fu.params["mem_bytes"] * 8 // fabric.width)
+                if (lsu_index[fu.name], a) not in have]
     back = [[lsu_index[fu.name], fu.params["mem_bytes"] * 8 // fabric.width] for fu in lsus] \
         if readback else []
     bits = "".join(str(b) for b in cfg.scan_bits(fabric, config))
