@@ -200,7 +200,7 @@ def cgra_blocks(cgra: dict | None) -> list[tuple]:
               f"synthesised netlist ({first['liberty']}, {first['voltage_v']:g} V, "
               f"{first['period_ns']:g} ns clock, {first['sim']}), from `start` to `done`; every "
               f"executed row and the scratchpads after the run equal the golden model. Kernel "
-              f"inputs: signed 16-bit, seed {cgra['seed']}. Output error over "
+              f"inputs: signed 12-bit, seed {cgra['seed']}. Output error over "
               f"{cgra['error_draws']} input draws on the golden model against the exact numpy "
               "reference (e = approximate - exact; MRED over exact != 0)."),
         ("table", ["kernel", "cycles", "MUL", "pJ/run", "vs exact", "MUL tiles pJ/run",
@@ -248,11 +248,16 @@ def cgra_blocks(cgra: dict | None) -> list[tuple]:
             md = sum(t["area_um2"] for t in tiles.values())
             exact = [t["area_um2"] for t in tiles.values() if t["kind"] == "exact"]
             me = sum(exact) / len(exact) * len(tiles) if exact else 0.0
+            lsu = d["per_type"].get("lsu", 0.0)
             blocks.append(("p", f"4 of 8 MUL tiles approximate against all 8 exact (the exact "
                                 f"tile's synthesised area in place of each approximate one): "
                                 f"fabric area {_pct(d['area_um2'], d['all_exact_area_um2'])} "
                                 f"({d['area_um2']:,.0f} vs {d['all_exact_area_um2']:,.0f} "
-                                f"um^2), MUL tiles {_pct(md, me)}. Per tile (um^2): "
+                                f"um^2); without the flip-flop scratchpads (LSUs, "
+                                f"{lsu:,.0f} um^2, which SRAM "
+                                f"would shrink) "
+                                f"{_pct(d['area_um2'] - lsu, d['all_exact_area_um2'] - lsu)}"
+                                f"; MUL tiles {_pct(md, me)}. Per tile (um^2): "
                                 + ", ".join(f"{u} ({t['kind']}) {t['area_um2']:,.0f}"
                                             for u, t in tiles.items()) + "."))
     blocks += [

@@ -614,7 +614,8 @@ def _sta(netlist: Mapping, top: str, model: Mapping, out_load: float) -> tuple[f
             if pending[u] == 0:
                 ready.append(u)
     if done != len(comb):
-        raise SynthesisError(f"the mapped netlist of {top} has a combinational loop")
+        raise _CombinationalLoop(f"{len(comb) - done} cells of {top} sit on or behind "
+                                 "combinational loops")
     worst, where = 0.0, ""
     for bit, pname in outputs.items():
         t = max(net(bit)[:2])
@@ -632,6 +633,10 @@ def _sta(netlist: Mapping, top: str, model: Mapping, out_load: float) -> tuple[f
     return worst * scale, where
 
 
+class _CombinationalLoop(Exception):
+    """The mapped netlist has a structural combinational loop (the estimate cannot time it)."""
+
+
 def _sta_estimate(rundir: Path, top: str, model: Mapping, path: Path,
                   nand2: LibCell) -> tuple[float | None, str]:
     try:
@@ -645,7 +650,12 @@ def _sta_estimate(rundir: Path, top: str, model: Mapping, path: Path,
     if not any(a[4] for t in used for a in model["cells"][t]["arcs"]):
         return None, f"liberty file {path} has no delay tables for the cells used"
     out_load = next(iter(model["cells"][nand2.name]["caps"].values()), 0.0)
-    delay, where = _sta(netlist, top, model, out_load)
+    try:
+        delay, where = _sta(netlist, top, model, out_load)
+    except _CombinationalLoop as e:
+        # e.g. a CGRA mesh: switchboxes form structural loops that only the configuration
+        # breaks; a static estimate without the configuration cannot time them
+        return None, f"not timed: {e} (structural; broken only by a configuration)"
     if not delay > 0:
         return None, "no timed path between inputs, flip-flops and outputs"
     return delay, (f"NLDM estimate from {path.name} delay tables, worst path ends at {where}; "

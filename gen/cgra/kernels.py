@@ -34,9 +34,10 @@ __all__ = ["KERNELS", "Kernel", "kernel"]
 
 KERNELS = ("dot", "fir", "gemm", "vadd", "conv3x3")
 _DIR = Path(__file__).with_name("kernels")
-#: Inputs are drawn uniformly from this range (16-bit values: products and sums stay
-#: meaningful in 32 bits while the approximate multipliers see wide operands).
-VALUE_RANGE = (-(1 << 15), 1 << 15)
+#: Inputs are drawn uniformly from this range (signed 12-bit values: a product is below 2**22
+#: and the longest sum, 16 products, below 2**26, so no exact result wraps in 32 bits, while
+#: the approximate multipliers see operands wider than DRUM's k = 6 kept bits).
+VALUE_RANGE = (-(1 << 11), 1 << 11)
 
 
 def _words(values) -> bytes:
@@ -197,7 +198,7 @@ class Kernel:
         return assemble(self.program_text, fabric, str(self.path))
 
     def inputs(self, seed: int) -> dict[str, np.ndarray]:
-        """Random inputs (int64 arrays of signed 16-bit values) drawn with ``seed``.
+        """Random inputs (int64 arrays of signed 12-bit values) drawn with ``seed``.
 
         Parameters
         ----------
@@ -209,6 +210,8 @@ class Kernel:
         dict of str to numpy.ndarray
             The kernel's operands by name (e.g. ``a``, ``b`` for ``dot``).
         """
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
         return self._layout.inputs(np.random.default_rng(seed))
 
     def memories(self, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:

@@ -295,6 +295,10 @@ class Fabric:
             For an invalid kind or parameter.
         """
         check_choice("MUL kind", kind, MUL_KINDS)
+        unknown = sorted(set(params) - {"k", "p", "r"})
+        if unknown:
+            raise ValueError(f"with_mul: unknown MUL parameter {unknown[0]!r} (valid: k for "
+                             "drum, p and r for roup)")
         d = self.to_dict()
         norm = None
         for f in d["fu"]:

@@ -262,6 +262,8 @@ class CGRAModel:
         decoded: dict[tuple[int, int], dict] = {}
 
         out = [0] * (2 * len(fab.fus))
+        # the ABU's link register holds a whole address; out1 shows its low W bits
+        link = 0
         pcs: list[int] = []
         history: list[list[int]] = []
         pc = 0
@@ -327,9 +329,10 @@ class CGRAModel:
                     taken = True
                     dest = ins["target"]
                     if op == "call":
-                        new[2 * f + 1] = (pc + 3) % depth
+                        link = (pc + 3) % depth
+                        new[2 * f + 1] = link & mask
                     elif op == "ret":
-                        dest = out[2 * f + 1] % depth
+                        dest = link
                     elif op == "bz":
                         taken = a == 0
                     elif op == "bnz":

@@ -343,3 +343,10 @@ def test_from_dict_does_not_modify_input():
     before = copy.deepcopy(d)
     Fabric.from_dict(d)
     assert d == before
+
+
+def test_with_mul_rejects_unknown_parameters():
+    with pytest.raises(ValueError, match="with_mul: unknown MUL parameter 'q'"):
+        Fabric.builtin("small").with_mul("drum", q=1)
+    with pytest.raises(ValueError, match="does not apply to a MUL of kind 'drum'"):
+        Fabric.builtin("small").with_mul("drum", p=1)

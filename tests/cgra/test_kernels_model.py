@@ -77,3 +77,26 @@ def test_kernel_lookup_and_layout_errors():
     assert ".columns" in k.program_text
     with pytest.raises(ValueError, match="too small"):
         k.result({"lsu0": bytes(16), "lsu1": bytes(16)})
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_no_exact_result_wraps_in_32_bits(name):
+    # the error metrics of approximate tiles compare with the exact result: it must be the
+    # mathematical one. With every input at the most negative value each product is +2**22
+    # and each sum a positive multiple of it; a wrap past 2**31 would turn it negative
+    from gen.cgra.kernels import VALUE_RANGE
+
+    k = kernel(name)
+    lo = VALUE_RANGE[0]
+    x = {key: np.full_like(v, lo) for key, v in k.inputs(1).items()}
+    r = np.asarray(k.reference(x, 32), dtype=np.int64)
+    if name == "vadd":
+        assert (r == 2 * lo).all()
+    else:
+        assert (r > 0).all() and (r % (lo * lo) == 0).all()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "3"])
+def test_kernel_seed_is_checked(seed):
+    with pytest.raises(ValueError, match="Seed must be a non-negative integer"):
+        kernel("dot").inputs(seed)

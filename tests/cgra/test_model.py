@@ -213,6 +213,20 @@ def test_call_and_ret():
     assert [_out(t, c, "abu0", 0) for c in range(7)] == [0] * 7
 
 
+def test_link_wider_than_the_data_shows_its_low_bits_and_returns_whole():
+    # 8-bit data, 512-row programs: the link (call address + 3 = 303) does not fit out1
+    f = _fabric(width=8, depth=512)
+    p = Prog(f)
+    p.row(c_abu=p.i("abu", op="jump", target=300))
+    p.at(300, c_abu=p.i("abu", op="call", target=400))
+    p.at(303, c_abu=p.i("abu", op="halt"))
+    p.at(400, c_abu=p.i("abu", op="ret"))
+    p.at(402)
+    t = _run(p, _config(p.fabric))
+    assert t.pc.tolist() == [0, 1, 2, 300, 301, 302, 400, 401, 402, 303]
+    assert _out(t, 3, "abu0", 1) == 303 & 0xFF
+
+
 @pytest.mark.parametrize("n", [1, 2, 5])
 def test_loop_runs_body_n_times(n):
     f = SMALL
