@@ -44,7 +44,7 @@ __all__ = ["CGRAEnergyResult", "cgra_energy", "kernel_error", "KernelError", "BU
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "cgra-1"
+_FLOW_VERSION = "cgra-2"
 
 
 @dataclass
@@ -233,7 +233,11 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
     t0 = time.perf_counter()
 
     bench = Path(__file__).resolve().parent.parent / "verif" / "cgra" / "fabric_cocotb.py"
-    digest = hashlib.sha256(k.program_text.encode()).hexdigest()[:16]
+    # the result depends on the program and on the kernel's input data (the scratchpads)
+    digest = hashlib.sha256(k.program_text.encode())
+    for name in sorted(memories):
+        digest.update(name.encode() + b"\0" + bytes(memories[name]) + b"\0")
+    digest = digest.hexdigest()[:16]
     gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
                        (_FLOW_VERSION, kernel, digest, seed, simulator, wire_load, slew))
     if gl.cached_data is not None:

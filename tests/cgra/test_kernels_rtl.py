@@ -5,8 +5,9 @@ memories and scratchpads through the host ports and runs to ``halt``; the checke
 every executed row (address and all FU outputs) with the golden model, the scratchpads after
 the run with the golden model's, and the kernel's result with its numpy reference (the
 approximate multiplier's own reference for DRUM and ROUP tiles). The crossbar fabric runs
-every kernel with exact, DRUM and ROUP tiles; the 5 x 5 mesh "default" fabric (Wilton
-switchboxes, 4 approximate tiles) runs two kernels.
+kernels with exact, DRUM and ROUP tiles; the 5 x 5 mesh "default" fabric (Wilton
+switchboxes) runs two kernels, which use its exact tiles mul0/mul1 (its DRUM and ROUP tiles
+run hand-routed programs in tests/cgra/test_fabric_hw.py).
 """
 
 import pytest
