@@ -164,3 +164,11 @@ def test_decode_errors():
         isa.decode("alu", f, -1)
     with pytest.raises(TypeError, match="instruction word must be an integer"):
         isa.decode("alu", f, "0")
+
+
+def test_hardware_tables_equal_the_isa():
+    # hw may not import sim_models, so it keeps its own copy of the opcodes and widths
+    from hw.cgra import decoder
+
+    assert decoder.OPCODES == {t: c for t, c in isa.OPCODES.items() if c}
+    assert set(decoder.FU_TYPES) == set(isa.OPCODES)
