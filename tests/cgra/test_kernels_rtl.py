@@ -7,7 +7,8 @@ the run with the golden model's, and the kernel's result with its numpy referenc
 approximate multiplier's own reference for DRUM and ROUP tiles). The crossbar fabric runs
 kernels with exact, DRUM and ROUP tiles; the 5 x 5 mesh "default" fabric (Wilton
 switchboxes) runs two kernels, which use its exact tiles mul0/mul1 (its DRUM and ROUP tiles
-run hand-routed programs in tests/cgra/test_fabric_hw.py).
+run hand-routed programs in tests/cgra/test_fabric_hw.py); small's units on a 4 x 3 mesh of
+disjoint switchboxes (gen/cgra/fabrics/small_mesh.toml) run two more.
 """
 
 import pytest
@@ -16,6 +17,8 @@ from verif.cgra.fabric import run_kernel
 
 KERNELS = ("dot", "fir", "gemm", "vadd", "conv3x3")
 SEED = 20261124
+#: small's units on a 4 x 3 mesh of disjoint switchboxes (default: Wilton)
+MESH = "gen/cgra/fabrics/small_mesh.toml"
 
 CASES = [
     *(("small", "", k) for k in KERNELS),
@@ -23,12 +26,15 @@ CASES = [
     *(("small", "roup", k) for k in ("gemm", "fir")),
     ("default", "", "fir"),
     ("default", "", "vadd"),
+    (MESH, "", "conv3x3"),
+    (MESH, "roup", "gemm"),
 ]
 
 
 def _id(case):
     fabric, mul, kernel = case
-    return f"{fabric}{'-' + mul if mul else ''}-{kernel}"
+    name = "small_mesh" if fabric == MESH else fabric
+    return f"{name}{'-' + mul if mul else ''}-{kernel}"
 
 
 @pytest.mark.rtl
