@@ -38,11 +38,11 @@ synth: $(STAMP)
 
 ## test: the whole fast suite (models, generators, CLI, RTL on the chosen simulator)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow" --durations=15
 
 ## test-rtl: only the cocotb/RTL part (CI runs it again with SIM=verilator)
 test-rtl: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "rtl and not slow"
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "rtl and not slow" --durations=15
 
 ## regress: long sweeps (exhaustive 16-bit error tables, wide random RTL runs)
 regress: $(STAMP)

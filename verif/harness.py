@@ -141,20 +141,26 @@ def _verilator_makeflags(sim: str):
     if sim != "verilator":
         yield
         return
-    old = os.environ.get("MAKEFLAGS")
+    saved = {k: os.environ.get(k) for k in ("MAKEFLAGS", "CCACHE_BASEDIR")}
+    old = saved["MAKEFLAGS"]
     extra = list(_WHEEL_MAKE_VARS)
     if shutil.which("ccache") and "OBJCACHE" not in (old or ""):
         # Verilator's runtime objects (verilated.o, the VPI, cocotb's main...) are the same in
         # every build: with ccache they are compiled once per machine, not once per design
         extra.append("OBJCACHE=ccache")
+        if saved["CCACHE_BASEDIR"] is None:
+            # compile lines hold absolute paths (build directory, the venv's Verilator): relative
+            # to the project they hit the cache from any clone of it
+            os.environ["CCACHE_BASEDIR"] = str(Path(__file__).resolve().parent.parent)
     os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *extra]))
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = old
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def dump_wrapper(ports: list[dict], top: str, name: str) -> str:

@@ -14,6 +14,7 @@ disjoint switchboxes (gen/cgra/fabrics/small_mesh.toml) run two more.
 import pytest
 
 from verif.cgra.fabric import run_kernel
+from verif.sim import SimulatorError, select
 
 KERNELS = ("dot", "fir", "gemm", "vadd", "conv3x3")
 SEED = 20261124
@@ -29,6 +30,19 @@ CASES = [
     (MESH, "", "conv3x3"),
     (MESH, "roup", "gemm"),
 ]
+#: one Verilator build of a fabric costs about 40 s of C++ (Icarus: about 1 s), so under
+#: SIM=verilator ``make test`` runs the five kernels on small and the mesh case with ROUP tiles
+#: (two builds); the other fabrics' cases run there under ``make regress``
+VERILATOR_FAST = {("small", "", k) for k in KERNELS} | {(MESH, "roup", "gemm")}
+
+
+def _params(cases):
+    try:
+        verilator = select() == "verilator"
+    except SimulatorError:
+        verilator = False  # reported by the run itself
+    return [pytest.param(c, marks=pytest.mark.slow)
+            if verilator and c not in VERILATOR_FAST else c for c in cases]
 
 
 def _id(case):
@@ -38,7 +52,7 @@ def _id(case):
 
 
 @pytest.mark.rtl
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", _params(CASES), ids=_id)
 def test_kernel_on_rtl_equals_model_and_numpy(case):
     fabric, mul, kernel = case
     print(f"seed {SEED}")
