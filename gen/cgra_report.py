@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -58,9 +59,12 @@ def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
     from .designs import instantiate
 
     inst = instantiate("cgra", {"fabric": "small", "mul": mul})
+    # a fabric's netlist is some 10^5 cells: Icarus reads it in seconds, Verilator's C++ of it
+    # compiles for tens of minutes (the ternary digits run is the opposite case)
+    sim = "icarus" if shutil.which("iverilog") else None
     out = []
     for kernel in KERNELS:
-        r = cgra_energy(inst, kernel=kernel, liberty=liberty, seed=seed)
+        r = cgra_energy(inst, kernel=kernel, liberty=liberty, seed=seed, sim=sim)
         if not (r.energy_per_run_fj > 0 and math.isfinite(r.energy_per_run_fj)):
             raise RuntimeError(f"energy of {inst.module} on {kernel} came out as "
                                f"{r.energy_per_run_fj}")
