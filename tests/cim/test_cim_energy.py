@@ -8,7 +8,9 @@ from gen.designs import instantiate
 SEED = 3
 
 
-@pytest.mark.rtl
+# The gate-level tests are not marked rtl, so CI's second pass (SIM=verilator) does not repeat
+# them: Verilator spends minutes compiling each netlist, and tests/gen/test_energy.py already
+# pins that both simulators give the energy flow the same activity.
 def test_fibbinary_halves_cycles_and_sparse_inputs_cost_less(tmp_path):
     base = {"rows": 8, "cols": 2, "wb": 4, "ib": 4, "signed_weights": True, "storage": "latch"}
     res = {}
@@ -50,7 +52,6 @@ def test_errors_before_anything_runs(kwargs, msg, tmp_path):
         cim_energy(instantiate("exact", {}))
 
 
-@pytest.mark.rtl
 def test_report_section_end_to_end(monkeypatch, tmp_path):
     from gen import cim_report
     from gen.report import _render_md
