@@ -19,8 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "prepare", "build_design",
-           "build_lock", "run_job"]
+__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "verilator_selected",
+           "prepare", "build_design", "build_lock", "run_job"]
 
 SIMULATORS = ("icarus", "verilator")
 MIN_VERILATOR = (5, 36)
@@ -67,6 +67,16 @@ def select(sim: str | None = None) -> str:
     if name not in SIMULATORS:
         raise SimulatorError(f"SIM must be 'icarus' or 'verilator', not {name!r}")
     return name
+
+
+def verilator_selected() -> bool:
+    """Whether :func:`select` picks Verilator (``False`` for an invalid ``SIM``, which the run
+    itself reports); test modules use it at collection time to move cases whose Verilator C++
+    compile outweighs their run to ``make regress``."""
+    try:
+        return select() == "verilator"
+    except SimulatorError:
+        return False
 
 
 def prepare(sim: str) -> str:

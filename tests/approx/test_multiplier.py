@@ -16,7 +16,7 @@ import pytest
 from gen.designs import instantiate
 from gen.verify import verify
 from verif.approx.multiplier import MAX_CORNER_PAIRS, corner_operands, corner_pairs, stimulus
-from verif.sim import SimulatorError, select
+from verif.sim import verilator_selected
 
 SEED = 20261124
 FAST = [
@@ -52,10 +52,7 @@ def _id(case):
 def _fast(cases):
     """Under SIM=verilator the 64-bit points move to ``make regress``: their C++ alone takes
     Verilator three to four minutes to compile (Icarus runs them in under a minute)."""
-    try:
-        verilator = select() == "verilator"
-    except SimulatorError:
-        verilator = False  # reported by the run itself
+    verilator = verilator_selected()
     return [pytest.param(c, marks=pytest.mark.slow) if verilator and c[1]["width"] > 32 else c
             for c in cases]
 

@@ -14,7 +14,7 @@ disjoint switchboxes (gen/cgra/fabrics/small_mesh.toml) run two more.
 import pytest
 
 from verif.cgra.fabric import run_kernel
-from verif.sim import SimulatorError, select
+from verif.sim import verilator_selected
 
 KERNELS = ("dot", "fir", "gemm", "vadd", "conv3x3")
 SEED = 20261124
@@ -37,10 +37,7 @@ VERILATOR_FAST = {("small", "", k) for k in KERNELS} | {(MESH, "roup", "gemm")}
 
 
 def _params(cases):
-    try:
-        verilator = select() == "verilator"
-    except SimulatorError:
-        verilator = False  # reported by the run itself
+    verilator = verilator_selected()
     return [pytest.param(c, marks=pytest.mark.slow)
             if verilator and c not in VERILATOR_FAST else c for c in cases]
 
