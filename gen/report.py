@@ -1310,24 +1310,18 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
                                 densities=ocu_densities, frames=engine_frames,
                                 digits=bool(digits), seed=seed, ocu_windows=ocu_windows,
                                 steps=steps)
-    cim_section = None
-    if cim:
+    def section(run):
+        # the CIM and CGRA sections share the report's worker pool set-up and progress lines
         try:
-            cim_section = cim_report.run_cim_section(
-                libs[0], seed=seed, workers=workers,
-                line=lambda module, what, seconds: steps.line(module, what, seconds, None),
-                mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getcwd(),))
+            return run(libs[0], seed=seed, workers=workers,
+                       line=lambda module, what, seconds: steps.line(module, what, seconds, None),
+                       mp_context=_mp_context(), initializer=_worker_init,
+                       initargs=(os.getcwd(),))
         except RuntimeError as e:
             raise ReportError(str(e)) from e
-    cgra_section = None
-    if cgra:
-        try:
-            cgra_section = cgra_report.run_cgra_section(
-                libs[0], seed=seed, workers=workers,
-                line=lambda module, what, seconds: steps.line(module, what, seconds, None),
-                mp_context=_mp_context(), initializer=_worker_init, initargs=(os.getcwd(),))
-        except RuntimeError as e:
-            raise ReportError(str(e)) from e
+
+    cim_section = section(cim_report.run_cim_section) if cim else None
+    cgra_section = section(cgra_report.run_cgra_section) if cgra else None
 
     # 3. files
     outdir.mkdir(parents=True, exist_ok=True)
