@@ -246,7 +246,7 @@ def test_gzip_is_detected_by_magic_not_by_name(tmp_path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("", "x.lib: no library group"),
+        ("", "liberty file x.lib is empty"),
         ("/* only a comment */\n", "x.lib: no library group"),
         ("cell (A) { }", "x.lib:1:1: expected a 'library' group, got 'cell'"),
         ("library (a) {\n  cell (A) {\n    area : 1;\n", "x.lib:4:1: unexpected end of file: "
@@ -351,9 +351,9 @@ def test_model_errors(text, message):
 
 
 def test_file_errors(tmp_path):
-    with pytest.raises(LibertyError, match=r"^.*nope\.lib: no such file$"):
+    with pytest.raises(LibertyError, match=r"^liberty file .*nope\.lib does not exist$"):
         load(tmp_path / "nope.lib")
-    with pytest.raises(LibertyError, match=r"^.*: cannot read: "):
+    with pytest.raises(LibertyError, match=r"^liberty file .* is a directory, not a file$"):
         load(tmp_path)
     binary = tmp_path / "b.lib"
     binary.write_bytes(b"library (x) {\x00\x01\x02}")
@@ -363,7 +363,7 @@ def test_file_errors(tmp_path):
                               "text file")
     broken = tmp_path / "broken.lib.gz"
     broken.write_bytes(gzip.compress(HEADER.encode())[:-12])
-    with pytest.raises(LibertyError, match=r"broken\.lib\.gz: corrupt gzip data"):
+    with pytest.raises(LibertyError, match=r"broken\.lib\.gz: truncated gzip data$"):
         load(broken)
 
 
@@ -700,7 +700,7 @@ def test_compact_file_is_up_to_date(tmp_path):
 
 def test_libcompact_errors(tmp_path, capsys):
     assert libcompact.main([str(tmp_path / "missing.lib"), str(tmp_path / "o.lib")]) == 1
-    assert "missing.lib: no such file" in capsys.readouterr().err
+    assert "missing.lib does not exist" in capsys.readouterr().err
     src = tmp_path / "small.lib"
     src.write_text(HEADER + "cell (sky130_fd_sc_hd__inv_1) { area : 1; }\n}")
     assert libcompact.main([str(src), str(tmp_path / "o.lib")]) == 1
