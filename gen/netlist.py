@@ -24,9 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .liberty import Library
 
-__all__ = ["Instance", "Net", "Netlist", "NetlistError", "cell_stubs", "load_netlist"]
+__all__ = ["Instance", "Net", "Netlist", "NetlistError", "MAX_NETLIST_BYTES", "cell_stubs",
+           "load_netlist"]
 
 _CONST = {"0": -1, "1": -2, "x": -3, "z": -4}
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -143,15 +145,20 @@ def cell_stubs(library: Library) -> str:
     return "\n".join(out) + "\n"
 
 
+#: Largest netlist :func:`load_netlist` reads: Yosys holds a netlist in many times its size in
+#: memory; 256 MiB of structural Verilog is some millions of cell instances.
+MAX_NETLIST_BYTES = 256 << 20
+
+
 def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
                 yosys: str | os.PathLike | None) -> dict:
     """Run Yosys on ``verilog`` and return its JSON netlist (cached by content)."""
     from . import synth
 
     try:
-        text = verilog.read_bytes()
-    except OSError as e:
-        raise NetlistError(f"cannot read netlist {verilog}: {e.strerror or e}") from None
+        text = files.read_bytes(verilog, "netlist", max_bytes=MAX_NETLIST_BYTES)
+    except files.InputFileError as e:
+        raise NetlistError(str(e)) from None
     stubs = cell_stubs(library)
     cmd = synth.yosys_command(yosys)
     key = hashlib.sha256(b"\0".join([
@@ -159,8 +166,15 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
         synth._yosys_identity(cmd).encode()])).hexdigest()[:24]
     rundir = workdir / key
     out = rundir / "netlist.json"
-    if not out.is_file():
-        scratch = rundir.with_name(f"{key}.tmp{os.getpid()}")
+    cached = _read_json(out)
+    if cached is not None:
+        return cached
+    # a run in a private scratch directory renamed into place when complete; the scratch is
+    # removed on failure or interruption, and those of dead processes at the next run
+    workdir.mkdir(parents=True, exist_ok=True)
+    synth.sweep_stale(workdir)
+    scratch = rundir.with_name(f"{key}.tmp{os.getpid()}")
+    try:
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         (scratch / "netlist.v").write_bytes(text)
@@ -174,18 +188,30 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
             "write_json netlist.json\n")
         try:
             synth._run_yosys(cmd, scratch, f"reading netlist {verilog}", script="read.ys",
-                             log="read.log")
+                             log="read.log", source=verilog, source_name="netlist.v",
+                             keep_log=workdir / "failed" / f"{key}.log")
         except synth.SynthesisError as e:
             raise NetlistError(str(e)) from None
+        data = _read_json(scratch / "netlist.json")
+        if data is None:
+            raise NetlistError(f"{verilog}: Yosys wrote no readable JSON netlist")
         shutil.rmtree(rundir, ignore_errors=True)
         try:
             scratch.rename(rundir)
-        except OSError:
-            shutil.rmtree(scratch, ignore_errors=True)
+        except OSError:  # another process put the same result in place first
+            pass
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return data
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON object from ``path``, or None when it is missing or damaged (not trusted)."""
     try:
-        return json.loads(out.read_text())
-    except (OSError, ValueError) as e:
-        raise NetlistError(f"cannot read Yosys' JSON of {verilog}: {e}") from None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def load_netlist(verilog: str | os.PathLike, top: str, library: Library, *,
@@ -221,8 +247,10 @@ def load_netlist(verilog: str | os.PathLike, top: str, library: Library, *,
     verilog = Path(verilog)
     if not isinstance(top, str) or not top:
         raise NetlistError(f"Top module must be a non-empty string, not {top!r}")
-    if not verilog.is_file():
-        raise NetlistError(f"netlist {verilog} does not exist")
+    try:
+        files.input_file(verilog, "netlist", max_bytes=MAX_NETLIST_BYTES)
+    except files.InputFileError as e:
+        raise NetlistError(str(e)) from None
     data = _yosys_json(verilog, top, library, Path(workdir), yosys)
     mods = data.get("modules", {})
     if top not in mods:

