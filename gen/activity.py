@@ -90,6 +90,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from . import files
+
+#: Largest VCD/FST file :func:`read_activity` opens (it streams VCD at some 100 MB/s, so this is
+#: a few minutes of reading). The limit is on the file as stored: a gzip-compressed VCD is
+#: streamed too, so its expanded size costs time, not memory.
+MAX_ACTIVITY_BYTES = 16 << 30
+
 __all__ = ["Activity", "ActivityError", "Key", "read_activity"]
 
 Key = tuple[tuple[str, ...], str, int | None]
@@ -241,6 +248,10 @@ def read_activity(
     """
     shown = str(path)
     parts = _split_scope(scope)
+    try:
+        files.input_file(path, "activity file", max_bytes=MAX_ACTIVITY_BYTES)
+    except files.InputFileError as exc:
+        raise ActivityError(str(exc)) from None
     try:
         with open(path, "rb") as raw:
             magic = raw.read(16)
