@@ -24,10 +24,19 @@ from sim_models.cgra import config as cfg
 from sim_models.cgra import isa
 from sim_models.cgra.fabric import Fabric
 
-__all__ = ["AsmError", "Program", "assemble", "assemble_file", "SLOTS"]
+from .. import files
+
+__all__ = ["AsmError", "Program", "assemble", "assemble_file", "SLOTS", "MAX_PROGRAM_BYTES"]
 
 #: Source slots per FU input (docs/cgra.md, "Machine model").
 SLOTS = 4
+
+#: Largest program file :func:`assemble_file` reads (1024 rows of a wide fabric fit many times).
+MAX_PROGRAM_BYTES = 4 << 20
+
+#: Significant digits beyond which a number literal is not converted: no immediate, register or
+#: branch target needs more (a 32-bit value has at most 32 binary digits).
+_MAX_DIGITS = 64
 
 _ALU_UNARY = frozenset({"not", "shl1", "shl4", "shr1", "shr4", "shru1", "shru4", "pass"})
 _PORTS = {"out0": 0, "out1": 1}
@@ -222,8 +231,8 @@ class _Parser:
                 lcol = m.start(1) + 1
                 if name in self.labels:
                     first = self.labels[name][1]
-                    raise self.err(f"duplicate label '{name}' (first defined on line {first})",
-                                   lcol)
+                    raise self.err(f"duplicate label '{_shown(name)}' (first defined on line "
+                                   f"{first})", lcol)
                 self.labels[name] = (len(self.rows), number, lcol)
                 pos = m.end()
                 m = _LABEL.match(code, pos)
@@ -240,7 +249,8 @@ class _Parser:
                 raise self.err(".fabric takes one fabric name", col)
             given, acol = args[0]
             if given != self.fab.name:
-                raise self.err(f"program is for fabric '{given}', not '{self.fab.name}'", acol)
+                raise self.err(f"program is for fabric '{_shown(given)}', not "
+                               f"'{self.fab.name}'", acol)
         elif name == ".columns":
             if not args:
                 raise self.err(".columns needs at least one ID", col)
@@ -248,14 +258,15 @@ class _Parser:
             seen: list[str] = []
             for ident, acol in args:
                 if ident not in ids:
-                    raise self.err(f"unknown ID '{ident}' in .columns (fabric {self.fab.name} "
-                                   f"has {', '.join(i.name for i in self.fab.ids)})", acol)
+                    raise self.err(f"unknown ID '{_shown(ident)}' in .columns (fabric "
+                                   f"{self.fab.name} has "
+                                   f"{', '.join(i.name for i in self.fab.ids)})", acol)
                 if ident in seen:
                     raise self.err(f"ID '{ident}' is listed twice in .columns", acol)
                 seen.append(ident)
             self.columns = seen
         else:
-            raise self.err(f"unknown directive '{name}' (valid: .fabric, .columns)", col)
+            raise self.err(f"unknown directive '{_shown(name)}' (valid: .fabric, .columns)", col)
 
     def row(self, code: str, pos: int) -> None:
         start = pos + len(code[pos:]) - len(code[pos:].lstrip()) + 1
@@ -301,7 +312,7 @@ class _Parser:
             return _Cell(ident, "nop", off + 1)
         kind, mnem, mcol = toks[0]
         if kind != "name" or "." in mnem:
-            raise self.err(f"expected a mnemonic, found '{mnem}'", mcol)
+            raise self.err(f"expected a mnemonic, found '{_shown(mnem)}'", mcol)
         c = _Cell(ident, mnem, mcol)
         i = 1
         end = len(toks)
@@ -352,7 +363,10 @@ class _Parser:
     def atom(self, tok) -> _Atom:
         kind, text, col = tok
         if kind == "num":
-            return _Atom("num", col, text, value=int(text, 0))
+            try:
+                return _Atom("num", col, text, value=_number(text))
+            except ValueError as e:
+                raise self.err(str(e), col) from None
         if kind == "name":
             if "." not in text:
                 return _Atom("name", col, text)
@@ -360,12 +374,32 @@ class _Parser:
             try:
                 self.fab.fu(unit)
             except (KeyError, ValueError):
-                raise self.err(f"unknown unit '{unit}'", col) from None
+                raise self.err(f"unknown unit '{_shown(unit)}'", col) from None
             if port not in _PORTS:
                 raise self.err(f"unknown port '{port}' of {unit} (valid: out0, out1)",
                                col + len(unit) + 1)
             return _Atom("src", col, text, unit=unit, port=_PORTS[port])
-        raise self.err(f"unexpected '{text}'", col)
+        raise self.err(f"unexpected '{_shown(text)}'", col)
+
+
+def _number(text: str) -> int:
+    """Value of a number token; one too long for any field is a huge stand-in of its sign (an
+    out-of-range error follows), never Python's int-digits error. ValueError for a decimal
+    number with a leading zero (ambiguous: C reads it as octal)."""
+    neg = text.startswith("-")
+    body = text[1:] if neg else text
+    base = {"0x": 16, "0b": 2}.get(body[:2].lower(), 10)
+    if base == 10 and len(body) > 1 and body[0] == "0":
+        raise ValueError(f"number '{_shown(text)}' has a leading zero (decimal numbers have "
+                         "none; 0x and 0b prefix hexadecimal and binary)")
+    digits = (body[2:] if base != 10 else body).lstrip("0") or "0"
+    value = 1 << 256 if len(digits) > _MAX_DIGITS else int(digits, base)
+    return -value if neg else value
+
+
+def _shown(text: str) -> str:
+    """A token as messages quote it: long ones shortened, with their length."""
+    return text if len(text) <= 24 else f"{text[:12]}...{text[-4:]} ({len(text)} characters)"
 
 
 def _strip_comment(line: str) -> str:
@@ -458,7 +492,7 @@ class _Assembler:
         mnem = cell.mnemonic
         valid = _mnemonics(t)
         if mnem not in valid:
-            raise self.err(f"unknown mnemonic '{mnem}' for {t} ID {ident.name} "
+            raise self.err(f"unknown mnemonic '{_shown(mnem)}' for {t} ID {ident.name} "
                            f"(valid: {', '.join(valid)})", line, cell.col)
         kinds = _arity(t, mnem)
         if len(cell.operands) != len(kinds):
@@ -489,21 +523,21 @@ class _Assembler:
             atom = self.scalar(operand, line)
             if kind == "reg":
                 if atom.kind != "name" or not re.fullmatch(r"r([0-9]|1[0-5])", atom.text):
-                    raise self.err(f"expected a register r0..r15, found '{atom.text}'", line,
-                                   atom.col)
+                    raise self.err(f"expected a register r0..r15, found '{_shown(atom.text)}'",
+                                   line, atom.col)
                 regs.append(int(atom.text[1:]))
             elif kind == "imm":
                 value = self.value(atom, line)
                 lo, hi = -(1 << (fab.width - 1)), (1 << fab.width) - 1
                 if not lo <= value <= hi:
-                    raise self.err(f"immediate {atom.text} out of range for W = {fab.width} "
-                                   f"({lo}..{hi})", line, atom.col)
+                    raise self.err(f"immediate {_shown(atom.text)} out of range for W = "
+                                   f"{fab.width} ({lo}..{hi})", line, atom.col)
                 f["imm"] = value & ((1 << fab.width) - 1)
             else:  # label
                 value = self.value(atom, line)
                 if not 0 <= value < fab.imem_depth:
-                    raise self.err(f"branch target {atom.text} outside 0..{fab.imem_depth - 1}",
-                                   line, atom.col)
+                    raise self.err(f"branch target {_shown(atom.text)} outside "
+                                   f"0..{fab.imem_depth - 1}", line, atom.col)
                 f["target"] = value
         if t == "rf":
             if mnem == "rd":
@@ -519,14 +553,15 @@ class _Assembler:
             raise self.err("an operand list is only for FU sources", line, operand.col)
         atom = operand.atoms[0]
         if atom.kind == "src":
-            raise self.err(f"expected a value, found the source '{atom.text}'", line, atom.col)
+            raise self.err(f"expected a value, found the source '{_shown(atom.text)}'", line,
+                           atom.col)
         return atom
 
     def value(self, atom: _Atom, line: int) -> int:
         if atom.kind == "num":
             return atom.value
         if atom.text not in self.p.labels:
-            raise self.err(f"undefined label '{atom.text}'", line, atom.col)
+            raise self.err(f"undefined label '{_shown(atom.text)}'", line, atom.col)
         return self.p.labels[atom.text][0]
 
     def source(self, ident, i: int, operand: _Operand, line: int) -> int:
@@ -534,7 +569,7 @@ class _Assembler:
         for atom in operand.atoms:
             if atom.kind != "src":
                 raise self.err(f"expected a source unit.port (out0 or out1), found "
-                               f"'{atom.text}'", line, atom.col)
+                               f"'{_shown(atom.text)}'", line, atom.col)
         if operand.is_list and len(operand.atoms) != lanes:
             raise self.err(f"operand list has {len(operand.atoms)} entries; ID {ident.name} has "
                            f"{lanes} lane{'s' * (lanes != 1)}", line, operand.col)
@@ -629,14 +664,11 @@ def assemble_file(path: str | Path, fabric: Fabric) -> Program:
     Raises
     ------
     ValueError
-        If the file cannot be read.
+        If the file is missing, not a regular file, larger than :data:`MAX_PROGRAM_BYTES` or
+        not UTF-8 text (:class:`gen.files.InputFileError`, one line naming the file).
     AsmError
         For any error in the program.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"cannot read program {p}: {getattr(e, 'strerror', None) or e}") \
-            from None
+    text = files.read_text(p, "program", max_bytes=MAX_PROGRAM_BYTES)
     return assemble(text, fabric, str(p))

@@ -7,12 +7,17 @@ from pathlib import Path
 
 from sim_models.cgra.fabric import BUILTINS, Fabric
 
+from .. import files
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load"]
+__all__ = ["load", "MAX_FABRIC_BYTES"]
+
+#: Largest fabric file read (the default fabric's description is about 3 KiB).
+MAX_FABRIC_BYTES = 1 << 20
 
 
 def load(spec: str | Path) -> Fabric:
@@ -34,9 +39,10 @@ def load(spec: str | Path) -> Fabric:
     TypeError
         If ``spec`` is not a string or path.
     ValueError
-        If ``spec`` is neither a built-in name nor a readable ``.toml`` file, if the file is not
-        valid TOML (the message names the file and the TOML error), or if the description is
-        invalid (the message names the file and the offending key).
+        If ``spec`` is neither a built-in name nor a readable regular ``.toml`` file of at most
+        :data:`MAX_FABRIC_BYTES` (UTF-8 text), if the file is not valid TOML (the message names
+        the file and the TOML error), or if the description is invalid (the message names the
+        file and the offending key). Always one line.
     """
     if not isinstance(spec, (str, Path)):
         raise TypeError(f"Fabric must be a name or a .toml path, not {type(spec).__name__}")
@@ -47,14 +53,11 @@ def load(spec: str | Path) -> Fabric:
     if path.suffix != ".toml":
         raise ValueError(f"Fabric must be one of {', '.join(BUILTINS)} or a .toml file, "
                          f"not {text!r}")
+    text = files.read_text(path, "fabric file", max_bytes=MAX_FABRIC_BYTES)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ValueError(f"cannot read fabric file {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise ValueError(f"cannot read fabric file {path}: {e}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"{path}: invalid TOML: {e}") from None
+        raise ValueError(f"{path}: invalid TOML: {' '.join(str(e).split())}") from None
     try:
         return Fabric.from_dict(data)
     except (TypeError, ValueError) as e:

@@ -54,6 +54,9 @@ __all__ = [
     "FUSpec",
     "Fabric",
     "IDSpec",
+    "MAX_CROSSBAR_FUS",
+    "MAX_FUS",
+    "MAX_MESH_CELLS",
 ]
 
 FU_TYPES = ("alu", "mul", "lsu", "rf", "iu", "abu")
@@ -67,6 +70,15 @@ BUILTINS = ("default", "small")
 MAX_MESH_SIDE = 16
 #: Tracks per direction and side of a mesh.
 MAX_TRACKS = 8
+#: Most FUs in a fabric (and so IDs: every ID drives at least one FU). The default fabric has
+#: 23; elaboration and synthesis time grow with the FU count (Yosys takes about 15 minutes on
+#: the default fabric).
+MAX_FUS = 64
+#: Most FUs on a crossbar, whose size grows with the square of the FU count: a 48-FU crossbar
+#: takes 22 s to elaborate, a 96-FU one 8 minutes, before Yosys starts.
+MAX_CROSSBAR_FUS = 32
+#: Most cells of a mesh (``cols * rows``; every cell holds a switchbox, with or without FU).
+MAX_MESH_CELLS = 64
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _FABRIC_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
@@ -397,6 +409,8 @@ def _normalise(d: Mapping) -> dict:
     fu_list = _check_list("Fabric key 'fu'", d.get("fu", []))
     if not fu_list:
         raise ValueError("Fabric: no FUs (the 'fu' list is empty or missing)")
+    if len(fu_list) > MAX_FUS:
+        raise ValueError(f"Fabric has {len(fu_list)} FUs; the limit is {MAX_FUS} (1..{MAX_FUS})")
     names: set[str] = set()
 
     def claim(what: str, n: object) -> str:
@@ -431,6 +445,9 @@ def _normalise(d: Mapping) -> dict:
 
     # -- IDs
     id_list = _check_list("Fabric key 'id'", d.get("id", []))
+    if len(id_list) > MAX_FUS:
+        raise ValueError(f"Fabric has {len(id_list)} IDs; the limit is {MAX_FUS} (1..{MAX_FUS}, "
+                         "no more than FUs)")
     types = {f["name"]: f["type"] for f, _ in fus}
     owner: dict[str, str] = {}
     ids = []
@@ -471,6 +488,10 @@ def _normalise(d: Mapping) -> dict:
     kind = check_choice("Network kind", net.get("kind", "crossbar"), NETWORK_KINDS)
     if kind == "crossbar":
         _check_keys("Network (crossbar)", net, ("kind",))
+        if len(fus) > MAX_CROSSBAR_FUS:
+            raise ValueError(f"A crossbar fabric has at most {MAX_CROSSBAR_FUS} FUs (its size "
+                             f"grows with the square of the count), this one {len(fus)}; use "
+                             "a mesh network for more")
         for f, at in fus:
             if at is not None:
                 raise ValueError(f"FU {f['name']!r}: 'at' is only valid on a mesh network")
@@ -483,6 +504,9 @@ def _normalise(d: Mapping) -> dict:
         rows = check_int("Mesh rows", net.get("rows", -(-n // cols)), 1, MAX_MESH_SIDE)
         tracks = check_int("Mesh tracks", net.get("tracks", 2), 1, MAX_TRACKS)
         switchbox = check_choice("Mesh switchbox", net.get("switchbox", "wilton"), SWITCHBOXES)
+        if cols * rows > MAX_MESH_CELLS:
+            raise ValueError(f"A {cols}x{rows} mesh has {cols * rows} cells; the limit is "
+                             f"{MAX_MESH_CELLS} cells (cols * rows)")
         if cols * rows < n:
             raise ValueError(f"A {cols}x{rows} mesh has {cols * rows} cells but the fabric has "
                              f"{n} FUs (one FU per cell)")

@@ -138,7 +138,7 @@ BAD_USAGE = [
      "program nosuch is neither a file nor a kernel (dot, fir, gemm, vadd, conv3x3)"),
     (["asm", "dot", "--fabric", "huge"],
      "Fabric must be one of default, small or a .toml file, not 'huge'"),
-    (["asm", "dot", "--fabric", "missing.toml"], "cannot read fabric file missing.toml"),
+    (["asm", "dot", "--fabric", "missing.toml"], "fabric file missing.toml does not exist"),
     (["asm", "--fabric", "small"], "give a program (a .pasm file or a kernel name)"),
     (["asm", "dot", "--fabric", "small", "--list-fields", "-o", "x"],
      "--list-fields writes nothing"),

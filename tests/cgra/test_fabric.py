@@ -350,3 +350,45 @@ def test_with_mul_rejects_unknown_parameters():
         Fabric.builtin("small").with_mul("drum", q=1)
     with pytest.raises(ValueError, match="does not apply to a MUL of kind 'drum'"):
         Fabric.builtin("small").with_mul("drum", p=1)
+
+
+# -- size bounds (elaboration and synthesis time grow with the FU count)
+
+
+def _alus(n, **top):
+    """A fabric of an ABU and ``n - 1`` ALUs, one ID each."""
+    fus = [{"name": "abu0", "type": "abu"}] + [{"name": f"alu{i}", "type": "alu"}
+                                               for i in range(n - 1)]
+    ids = [{"name": f"c_{f['name']}", "fus": [f["name"]]} for f in fus]
+    return {"name": "big", "fu": fus, "id": ids, **top}
+
+
+def test_fu_count_bound():
+    from sim_models.cgra.fabric import MAX_CROSSBAR_FUS, MAX_FUS, MAX_MESH_CELLS
+
+    assert (MAX_FUS, MAX_CROSSBAR_FUS, MAX_MESH_CELLS) == (64, 32, 64)
+    assert len(Fabric.from_dict(_alus(MAX_CROSSBAR_FUS)).fus) == MAX_CROSSBAR_FUS
+    _bad(_alus(MAX_CROSSBAR_FUS + 1), ValueError,
+         r"^A crossbar fabric has at most 32 FUs \(its size grows with the square of the "
+         r"count\), this one 33; use a mesh network for more$")
+    mesh = {"kind": "mesh", "cols": 8, "rows": 8}
+    assert len(Fabric.from_dict(_alus(MAX_FUS, network=mesh)).fus) == MAX_FUS
+    _bad(_alus(MAX_FUS + 1, network=mesh), ValueError,
+         r"^Fabric has 65 FUs; the limit is 64 \(1\.\.64\)$")
+    _bad(_alus(300), ValueError, r"^Fabric has 300 FUs; the limit is 64")
+    _bad(_alus(4, network={"kind": "mesh", "cols": 16, "rows": 16}), ValueError,
+         r"^A 16x16 mesh has 256 cells; the limit is 64 cells \(cols \* rows\)$")
+    d = _tiny()
+    d["id"] = d["id"] + [{"name": f"x{i}", "fus": []} for i in range(70)]
+    _bad(d, ValueError, r"^Fabric has 73 IDs; the limit is 64 \(1\.\.64, no more than FUs\)$")
+
+
+def test_builtin_and_example_fabrics_are_within_the_bounds():
+    from gen.cgra.fabric import load
+
+    for name in ("small", "default"):
+        assert len(Fabric.builtin(name).fus) <= 32
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "gen/cgra/fabrics/small_mesh.toml"
+    assert load(example).fus
