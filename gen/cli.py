@@ -9,15 +9,102 @@ with a message naming the file and the problem. An RTL verification mismatch exi
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
+from sim_models.approx.metrics import MAX_SAMPLES
+
 __all__ = ["main"]
+
+#: Exit status after a closed pipe on standard output (``edgeforge list | head -1``): what a
+#: shell reports for a Unix tool ended by SIGPIPE, with nothing printed.
+EXIT_PIPE = 128 + 13
+MAX_SEED = (1 << 63) - 1
+#: Random vectors of `verify` (about 8 bytes per vector in memory; minutes of simulation).
+MAX_VERIFY_SAMPLES = 1_000_000
+MAX_WORKERS = 64
+#: Longest time accepted by `power` options, in ns (one day of simulated time).
+MAX_TIME_NS = 86_400e9
 
 
 class UsageError(Exception):
     """Bad input detected by the CLI itself."""
+
+
+class _StreamError(Exception):
+    """Writing standard output failed (closed pipe, full disk)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error.strerror or str(error))
+        self.errno = error.errno
+
+
+class _GuardedStream:
+    """Standard output whose write errors are told apart from every other OSError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as e:
+            raise _StreamError(e) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as e:
+            raise _StreamError(e) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _integer(lo: int, hi: int):
+    """argparse type: an integer in ``[lo, hi]`` (decimal, or 0x/0o/0b prefixed)."""
+
+    def parse(text: str) -> int:
+        want = f"must be an integer between {lo} and {hi}"
+        stripped = text.strip()
+        if len(stripped) > 40:
+            raise argparse.ArgumentTypeError(f"{want}, not a {len(stripped)}-character string")
+        try:
+            value = int(stripped, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{want}, not {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{want}, not {value}")
+        return value
+
+    return parse
+
+
+def _real(lo: float, hi: float, *, above: bool = False, unit: str = ""):
+    """argparse type: a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``above``)."""
+
+    def parse(text: str) -> float:
+        want = (f"must be a finite number {'above' if above else 'from'} {lo:g}{unit} "
+                f"{'and at most' if above else 'to'} {hi:g}{unit}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{want}, not {text[:40]!r}") from None
+        if not math.isfinite(value) or not (lo < value if above else lo <= value) \
+                or value > hi:
+            raise argparse.ArgumentTypeError(f"{want}, not {text[:40]}")
+        return value
+
+    return parse
+
+
+_SEED = _integer(0, MAX_SEED)
+_WORKERS = _integer(1, MAX_WORKERS)
+_PROBABILITY = _real(0.0, 1.0)
 
 
 def _add_params(p: argparse.ArgumentParser) -> None:
@@ -54,23 +141,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("design", nargs="?", help="design name; omit with --lut")
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--lut", help="a (2^n, 2^n) .npy table of any multiplier")
-    p.add_argument("--width", type=int, help="operand width of the LUT")
+    p.add_argument("--width", type=_integer(2, 12), help="operand width of the LUT (2..12)")
     p.add_argument("--signed", action="store_true", help="LUT operands are two's complement")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--exhaustive", action="store_true", help="all 2^(2n) operand pairs")
-    g.add_argument("--samples", type=int, help="N uniform random pairs")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--workers", type=int, default=2, help="processes for exhaustive runs")
+    g.add_argument("--samples", type=_integer(1, MAX_SAMPLES),
+                   help=f"N uniform random pairs (1..{MAX_SAMPLES})")
+    p.add_argument("--seed", type=_SEED, default=1, help="random seed (default 1)")
+    p.add_argument("--workers", type=_WORKERS, default=2,
+                   help=f"processes for exhaustive runs (1..{MAX_WORKERS})")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("verify", help="simulate the RTL against the golden model")
     _add_params(p)
     p.add_argument("--vectors", default="default",
                    choices=("default", "exhaustive", "random", "corners"))
-    p.add_argument("--samples", type=int, default=100_000, help="random pairs (default 100000)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--a", type=lambda s: int(s, 0), help="single vector: operand a")
-    p.add_argument("--b", type=lambda s: int(s, 0), help="single vector: operand b")
+    p.add_argument("--samples", type=_integer(1, MAX_VERIFY_SAMPLES), default=100_000,
+                   help=f"random pairs (1..{MAX_VERIFY_SAMPLES}, default 100000)")
+    p.add_argument("--seed", type=_SEED, default=1)
+    p.add_argument("--a", type=_integer(-(1 << 64), 1 << 64), help="single vector: operand a")
+    p.add_argument("--b", type=_integer(-(1 << 64), 1 << 64), help="single vector: operand b")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--waves", action="store_true", help="record an FST waveform (or WAVES=1)")
 
@@ -95,31 +185,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workload", default=None,
                    help="multipliers: uniform (default), gaussian, or an .npz file with arrays "
                         "a and b")
-    p.add_argument("--ops", type=int, default=None,
-                   help="multipliers: operations measured (default 4000)")
-    p.add_argument("--density", type=float, default=None,
+    p.add_argument("--ops", type=_integer(1, 65536), default=None,
+                   help="multipliers: operations measured (1..65536, default 4000)")
+    p.add_argument("--density", type=_PROBABILITY, default=None,
                    help="ternary_ocu, ternary_engine: probability that a trit of the "
                         "windows/frames and weights is 0 (0..1, default 0.5)")
-    p.add_argument("--frames", type=int, default=None,
+    p.add_argument("--frames", type=_integer(1, 256), default=None,
                    help="ternary_engine: image_width x image_width frames of one n_i -> n_o "
                         "layer (1..256, default 4)")
-    p.add_argument("--windows", type=int, default=None,
+    p.add_argument("--windows", type=_integer(16, 8192), default=None,
                    help="ternary_ocu/binary_ocu: windows measured (16..8192, default 200)")
-    p.add_argument("--input-zero", type=float, default=None,
+    p.add_argument("--input-zero", type=_PROBABILITY, default=None,
                    help="cim_macro: probability that an input is 0 (0..1, default 0: dense)")
-    p.add_argument("--vectors", type=int, default=None,
+    p.add_argument("--vectors", type=_integer(8, 4096), default=None,
                    help="cim_macro: input vectors measured (8..4096, default 64)")
     p.add_argument("--cim-weights", choices=("encoding", "fibbinary"), default=None,
                    help="cim_macro: weights uniform over the encoding's levels (default) or "
                         "over the fibbinary codebook in either encoding")
     p.add_argument("--kernel", default=None,
                    help="cgra: kernel to run (dot, fir, gemm, vadd, conv3x3; default dot)")
-    p.add_argument("--seed", type=int, default=1, help="seed of random workloads (default 1)")
+    p.add_argument("--seed", type=_SEED, default=1, help="seed of random workloads (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default",
                    help="net capacitance: pins plus the library's default wire-load model "
                         "(default) or pins only")
-    p.add_argument("--slew", type=float, metavar="NS",
+    p.add_argument("--slew", type=_real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
                    help="input slew for internal-power tables (default 0.1 ns)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
@@ -132,22 +222,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", required=True, metavar="tb/dut",
                    help="instance of the netlist's top in the dump")
     p.add_argument("--liberty", metavar="PATH", help="liberty file (default as for synth)")
-    p.add_argument("--period", type=float, metavar="NS",
-                   help="clock period: also report energy per cycle and the cycle count")
-    p.add_argument("--start", type=float, metavar="NS", help="window start (default: dump start)")
-    p.add_argument("--end", type=float, metavar="NS", help="window end (default: dump end)")
+    p.add_argument("--period", type=_real(0.0, MAX_TIME_NS, above=True, unit=" ns"),
+                   metavar="NS", help="clock period: also report energy per cycle and the "
+                   "cycle count")
+    p.add_argument("--start", type=_real(0.0, MAX_TIME_NS, unit=" ns"), metavar="NS",
+                   help="window start (default: dump start)")
+    p.add_argument("--end", type=_real(0.0, MAX_TIME_NS, above=True, unit=" ns"), metavar="NS",
+                   help="window end (default: dump end)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="accept a dump that annotates only part of the netlist's nets (the "
+                   "rest count as never toggling; the output states the coverage)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default")
-    p.add_argument("--slew", type=float, metavar="NS",
+    p.add_argument("--slew", type=_real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
                    help="input slew for internal-power tables (default 0.1 ns)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("digits", help="the ternary digits CNN: float and ternary accuracy, "
                        "then its test images through the engine's RTL")
-    p.add_argument("--images", type=int, default=None,
+    p.add_argument("--images", type=_integer(1, 539), default=None,
                    help="first N test images through the RTL (1..539, default all 539)")
     p.add_argument("--golden-only", action="store_true",
                    help="train (or load) and report the float and golden accuracies only")
-    p.add_argument("--seed", type=int, default=1, help="seed of the training (default 1)")
+    p.add_argument("--seed", type=_SEED, default=1, help="seed of the training (default 1)")
     p.add_argument("--sim", help="icarus or verilator (default: $SIM, else icarus if installed)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
@@ -166,16 +262,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the report to build/report/ (area, energy, "
                        "errors, savings, Pareto plot)")
     p.add_argument("-o", "--output", default="build/report")
-    p.add_argument("--samples", type=int,
+    p.add_argument("--samples", type=_integer(1, MAX_SAMPLES),
                    help="random pairs for 16-bit error metrics instead of exhaustive")
     p.add_argument("--liberty", metavar="PATH",
                    help="library of the report (default as for synth: the embedded compact one)")
     p.add_argument("--compare-liberty", metavar="PATH",
                    help="also run every point with this library and tabulate the deviation")
-    p.add_argument("--ops", type=int, default=4000,
-                   help="operations per energy measurement (default 4000)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the workload (default 1)")
-    p.add_argument("--workers", type=int, default=2,
+    p.add_argument("--ops", type=_integer(1, 65536), default=4000,
+                   help="operations per energy measurement (1..65536, default 4000)")
+    p.add_argument("--seed", type=_SEED, default=1, help="seed of the workload (default 1)")
+    p.add_argument("--workers", type=_WORKERS, default=2,
                    help="processes for the energy runs (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return ap
@@ -205,9 +301,38 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _cmd_verilog(args) -> int:
+CACHE_DIR = "build/cache"
+
+
+def _check_dirs(*dirs: tuple[str, str]) -> None:
+    """Check ``(path, what)`` output directories before any work (nothing is created)."""
+    from .files import check_output_dir
+
+    for path, what in dirs:
+        check_output_dir(path, what)
+
+
+def _make_dirs(*dirs: tuple[str, str]) -> None:
+    """Create the output directories, once every input has been validated."""
+    from .files import make_output_dir
+
+    for path, what in dirs:
+        make_output_dir(path, what)
+
+
+def _check_liberty(explicit: str | None) -> Path:
+    """Resolve and fully read the liberty file before any output (a bad one fails here)."""
+    from .energy import library_for
+    from .synth import resolve_liberty
+
+    path = resolve_liberty(explicit)
+    library_for(path)
+    return path
+
+
+def _todo(args) -> list:
+    """The design points of ``verilog``/``synth``: ``DESIGN -p ...`` or ``--all``, validated."""
     from .designs import DEFAULT_SET, instantiate
-    from .verilog import emit
 
     if args.all and args.design:
         raise UsageError("give a design or --all, not both")
@@ -215,21 +340,39 @@ def _cmd_verilog(args) -> int:
         raise UsageError("give a design name or --all")
     if args.all and args.param:
         raise UsageError("-p does not apply to --all")
-    todo = ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
+    return ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
             else [instantiate(args.design, args.param)])
+
+
+def _cmd_verilog(args) -> int:
+    from .verilog import emit
+
+    out = (args.output, "-o directory")
+    _check_dirs(out)
+    todo = _todo(args)
+    _make_dirs(out)
     for inst in todo:  # all validated above, before anything is elaborated or written
         e = emit(inst, args.output)
         print(e.verilog)
     return 0
 
 
+# where each family's RTL checks live (`edgeforge verify` covers the multipliers)
+_CHECKERS = {"ternary_ocu": "python -m verif.ternary.ocu",
+             "binary_ocu": "python -m verif.ternary.ocu --design binary_ocu",
+             "ternary_engine": "python -m verif.ternary.engine",
+             "cim_macro": "python -m verif.cim.macro",
+             "cgra": "python -m verif.cgra.fabric --kernel K"}
+
+
 def _require_multiplier(inst, command: str) -> None:
     """Reject a non-multiplier design in the multiplier-only commands."""
     if inst.design.family != "approx":
+        where = _CHECKERS.get(inst.design.name)
         raise UsageError(
             f"Design {inst.design.name} is not a multiplier; `edgeforge {command}` covers the "
-            f"multiplier family only (the {inst.design.family} family is checked with "
-            "python -m verif.ternary.ocu)")
+            "multiplier family only" + (f" (check {inst.design.name} with {where} --help)"
+                                        if where else ""))
 
 
 def _cmd_errors(args) -> int:
@@ -240,14 +383,14 @@ def _cmd_errors(args) -> int:
             raise UsageError("--lut takes no design or -p")
         if args.width is None:
             raise UsageError("--lut needs --width N")
-        import numpy as np
+        from .arrays import load_npy
 
         path = Path(args.lut)
+        table = load_npy(path, "--lut file")
         try:
-            table = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise UsageError(f"cannot read LUT {path}: {e}") from None
-        model = lut_model(table, width=args.width, signed=args.signed)
+            model = lut_model(table, width=args.width, signed=args.signed)
+        except (TypeError, ValueError) as e:
+            raise UsageError(f"--lut file {path}: {e}") from None
         label = f"LUT {path.name}"
     else:
         if not args.design:
@@ -260,12 +403,9 @@ def _cmd_errors(args) -> int:
         _require_multiplier(inst, "errors")
         model = inst.model
         label = inst.module
-    if args.samples is not None and args.samples < 1:
-        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
-    if args.workers < 1:
-        raise UsageError(f"--workers must be a positive integer, not {args.workers}")
     m = characterise(model, exhaustive=True if args.exhaustive else None, samples=args.samples,
-                     seed=args.seed, workers=args.workers)
+                     seed=args.seed, workers=args.workers,
+                     progress=_progress(f"{label}: error metrics", "pairs"))
     d = m.to_dict()
     if args.json:
         print(json.dumps(d))
@@ -288,8 +428,6 @@ def _cmd_verify(args) -> int:
 
     inst = instantiate(args.design, args.param)
     _require_multiplier(inst, "verify")
-    if args.samples < 1:
-        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
     r = verify(inst, vectors=args.vectors, samples=args.samples, seed=args.seed, a=args.a,
                b=args.b, sim=args.sim, waves=args.waves)
     print(f"{r.module} ({r.sim}): {r.checked} vectors match the golden model [{r.vectors}], "
@@ -344,25 +482,22 @@ def _synth_markdown(results, liberty: str) -> str:
 
 
 def _cmd_synth(args) -> int:
-    from .designs import DEFAULT_SET, instantiate
-    from .synth import SynthesisError, resolve_liberty, synthesize, yosys_command
+    from .synth import SynthesisError, synthesize, yosys_command
 
-    if args.all and args.design:
-        raise UsageError("give a design or --all, not both")
-    if not args.all and not args.design:
-        raise UsageError("give a design name or --all")
-    if args.all and args.param:
-        raise UsageError("-p does not apply to --all")
-    resolve_liberty(args.liberty)  # bad paths fail here, before anything is written
+    dirs = [(args.output, "-o directory")]
+    if not args.no_cache:
+        dirs.append((CACHE_DIR, "cache directory"))
+    _check_dirs(*dirs)
+    todo = _todo(args)
+    _check_liberty(args.liberty)  # a bad library fails here, before anything is written
     yosys_command()
-    todo = ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
-            else [instantiate(args.design, args.param)])
+    _make_dirs(*dirs)
     out = Path(args.output)
     results = []
     try:
         for inst in todo:
             r = synthesize(inst, liberty=args.liberty, build_dir=out,
-                           cache_dir=None if args.no_cache else "build/cache/synth")
+                           cache_dir=None if args.no_cache else f"{CACHE_DIR}/synth")
             results.append(r)
             if not args.json:
                 print(_synth_summary(r) + ("\n" if args.all else ""), flush=True)
@@ -383,11 +518,39 @@ def _cmd_synth(args) -> int:
 
 
 def _slew(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if not 0 < value < 1000:
-        raise UsageError(f"--slew must be a time in ns between 0 and 1000, not {value:g}")
-    return value * 1e-9
+    """``--slew NS`` in seconds (range-checked by the parser)."""
+    return None if value is None else value * 1e-9
+
+
+def _progress(label: str, unit: str):
+    """A ``progress(done, total)`` callback: a bar on a terminal, else a line per 10 %.
+
+    Shown on standard error only for runs that take long enough to need it (over 2**24
+    items); never on standard output.
+    """
+    state = {"bar": None, "shown": -1}
+
+    def update(done: int, total: int) -> None:
+        if total <= 1 << 24:
+            return
+        if sys.stderr.isatty():
+            if state["bar"] is None:
+                from tqdm import tqdm
+
+                state["bar"] = tqdm(total=total, desc=label, unit=f" {unit}", unit_scale=True,
+                                    leave=False, file=sys.stderr)
+            bar = state["bar"]
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+            return
+        tenth = 10 * done // total
+        if tenth > state["shown"]:
+            state["shown"] = tenth
+            print(f"  .. {label}: {10 * tenth} % ({done:,} of {total:,} {unit})",
+                  file=sys.stderr, flush=True)
+
+    return update
 
 
 def _energy_text(r) -> str:
@@ -523,8 +686,10 @@ def _cmd_energy(args) -> int:
     from .energy import EnergyError, energy
     from .engine_energy import DEFAULT_FRAMES, ENGINE_DESIGN, engine_energy
     from .ocu_energy import DEFAULT_WINDOWS, OCU_DESIGNS, ocu_energy
-    from .synth import SynthesisError, resolve_liberty
+    from .synth import SynthesisError
 
+    cache = (CACHE_DIR, "cache directory")
+    _check_dirs(cache)
     inst = instantiate(args.design, args.param)
     ocu = inst.design.name in OCU_DESIGNS
     engine = inst.design.name == ENGINE_DESIGN
@@ -567,8 +732,14 @@ def _cmd_energy(args) -> int:
         raise UsageError(f"`edgeforge energy` covers the multipliers, "
                          f"{', '.join(OCU_DESIGNS)}, {ENGINE_DESIGN}, cim_macro and cgra, not "
                          f"{inst.design.name}")
-    resolve_liberty(args.liberty)
+    if args.workload not in (None, "uniform", "gaussian"):
+        from .energy import make_workload
+
+        make_workload(args.workload, inst.component.width, inst.component.signed,
+                      (4000 if args.ops is None else args.ops) + 1, args.seed)
+    _check_liberty(args.liberty)
     slew = _slew(args.slew)
+    _make_dirs(cache)
 
     def progress(text: str) -> None:
         if not args.json:
@@ -655,24 +826,24 @@ def _cmd_power(args) -> int:
     from . import activity as act
     from . import power
     from .energy import library_for
+    from .files import input_file
     from .netlist import NetlistError, load_netlist
-    from .synth import resolve_liberty
 
-    lib_path = resolve_liberty(args.liberty)
+    if args.start is not None and args.end is not None and not args.start < args.end:
+        raise UsageError(f"--end ({args.end:g} ns) must be later than --start "
+                         f"({args.start:g} ns)")
+    lib_path = _check_liberty(args.liberty)
     slew = _slew(args.slew)
-    if args.period is not None and not args.period > 0:
-        raise UsageError(f"--period must be a positive time in ns, not {args.period:g}")
     for name in ("netlist", "vcd"):
-        path = Path(getattr(args, name))
-        if not path.is_file():
-            raise UsageError(f"--{name} file {path} does not exist")
+        input_file(getattr(args, name), f"--{name} file")
     start = args.start * 1e-9 if args.start is not None else None
     end = args.end * 1e-9 if args.end is not None else None
     try:
         library = library_for(lib_path)
         netlist = load_netlist(args.netlist, args.top, library)
         activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
-        res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew)
+        res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew,
+                            allow_partial=args.allow_partial)
     except (NetlistError, act.ActivityError, power.PowerError) as e:
         print(f"edgeforge: power failed: {e}", file=sys.stderr)
         return 2
@@ -695,12 +866,8 @@ def _cmd_digits(args) -> int:
     from .digits import train
     from .digits_rtl import run_digits_rtl
 
-    if args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
     if args.golden_only and args.images is not None:
         raise UsageError("--images is for the RTL run, not with --golden-only")
-    if args.images is not None and not 1 <= args.images <= 539:
-        raise UsageError(f"--images must be an integer between 1 and 539, not {args.images}")
     if args.golden_only:
         r = train(seed=args.seed)
         d = {"seed": r.seed, "float_accuracy": r.float_accuracy,
@@ -744,20 +911,19 @@ def _cmd_asm(args) -> int:
     from .cgra.asm import AsmError, assemble
     from .cgra.fabric import load
     from .cgra.kernels import KERNELS, kernel
+    from .files import MiB, read_text
 
+    if args.output is not None:
+        _check_dirs((args.output, "-o directory"))
     fabric = load(args.fabric)
     text = name = None
     if args.program is not None:
-        path = Path(args.program)
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                raise UsageError(f"cannot read program {path}: {e}") from None
-            name = str(path)
-        elif args.program in KERNELS:
+        if args.program in KERNELS and not Path(args.program).exists():
             k = kernel(args.program)
             text, name = k.program_text, str(k.path)
+        elif Path(args.program).exists() or args.program.endswith(".pasm"):
+            text = read_text(args.program, "program", max_bytes=MiB)
+            name = args.program
         else:
             raise UsageError(f"program {args.program} is neither a file nor a kernel "
                              f"({', '.join(KERNELS)})")
@@ -786,6 +952,7 @@ def _cmd_asm(args) -> int:
                   + ", ".join(f"{n}:{w}" for n, w in fields))
         return 0
     out = Path(args.output) if args.output else Path("build/cgra") / Path(name).stem
+    _make_dirs((str(out), "-o directory"))
     files = prog.write(out)
     print(f"{name} for fabric {fabric.name}: {prog.rows} rows, configuration "
           f"{cgra_config.length(fabric)} bits")
@@ -797,14 +964,15 @@ def _cmd_asm(args) -> int:
 def _cmd_report(args) -> int:
     from .report import ReportError, build_report
 
-    if args.samples is not None and args.samples < 1:
-        raise UsageError(f"--samples must be a positive integer, not {args.samples}")
-    if not 1 <= args.ops <= 65536:
-        raise UsageError(f"--ops must be between 1 and 65536, not {args.ops}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, not {args.seed}")
-    if args.workers < 1:
-        raise UsageError(f"--workers must be a positive integer, not {args.workers}")
+    dirs = ((args.output, "-o directory"), (CACHE_DIR, "cache directory"))
+    _check_dirs(*dirs)
+    _check_liberty(args.liberty)
+    if args.compare_liberty is not None:
+        from .energy import library_for
+        from .files import input_file
+
+        library_for(input_file(args.compare_liberty, "--compare-liberty file"))
+    _make_dirs(*dirs)
     try:
         out = build_report(Path(args.output), samples=args.samples, ops=args.ops,
                            seed=args.seed, liberty=args.liberty,
@@ -823,12 +991,11 @@ COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "errors": _cmd_errors,
             "asm": _cmd_asm}
 
 
-def main(argv: list[str] | None = None) -> int:
+def _run(args) -> int:
     from verif.sim import SimulatorError
 
     from .verify import VerificationError
 
-    args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except VerificationError as e:
@@ -837,8 +1004,48 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError, TypeError, SimulatorError) as e:
         print(f"edgeforge: error: {e}", file=sys.stderr)
         return 2
+
+
+def _release_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the exit-time flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``edgeforge`` command; returns the exit status.
+
+    0 success, 1 a verification mismatch, 2 bad input or a failed flow step (one line on
+    standard error, nothing written), 130 interrupted, :data:`EXIT_PIPE` when standard output
+    is a pipe closed early (nothing printed, as a Unix tool).
+    """
+    guarded = _GuardedStream(sys.stdout)
+    previous, sys.stdout = sys.stdout, guarded
+    try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as e:  # --help (0) or a usage error, already printed (2)
+            sys.stdout.flush()
+            return e.code if isinstance(e.code, int) else 2
+        code = _run(args)
+        sys.stdout.flush()
+        return code
+    except _StreamError as e:
+        _release_stdout()
+        if e.errno == errno.EPIPE:
+            return EXIT_PIPE
+        print(f"edgeforge: error: cannot write to standard output: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
+        print("edgeforge: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if sys.stdout is guarded:
+            sys.stdout = previous
 
 
 if __name__ == "__main__":

@@ -11,8 +11,11 @@ rejects unknown names and derives the Verilog module name from the parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+
+_CHOICES = re.compile(r"'[^'|]*'(?:\|'[^'|]*')*")
 
 __all__ = ["Param", "Design", "DESIGNS", "DEFAULT_SET", "get", "parse_params", "Instance",
            "instantiate"]
@@ -39,13 +42,31 @@ class Param:
                 return False
             raise ValueError(f"Parameter {self.name} must be true or false, not {text!r}")
         if self.kind is int:
+            if len(text.strip()) > 40:  # no value of any design needs more digits
+                raise ValueError(f"Parameter {self.name} must be an integer ({self.valid}), not "
+                                 f"a {len(text.strip())}-character string")
             try:
                 return int(text, 0)
             except ValueError:
                 raise ValueError(
                     f"Parameter {self.name} must be an integer ({self.valid}), not {text!r}"
                 ) from None
-        return text
+        return self.check_choice(text)
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """The values of a string parameter with a closed set (``'a'|'b'``), else None."""
+        if self.kind is not str or not _CHOICES.fullmatch(self.valid):
+            return None
+        return tuple(v.strip("'") for v in self.valid.split("|"))
+
+    def check_choice(self, value: object) -> object:
+        """Refuse a value outside :attr:`choices`, naming the values users type."""
+        choices = self.choices
+        if choices is not None and value not in choices:
+            shown = ", ".join(repr(c) for c in choices)
+            raise ValueError(f"Parameter {self.name} must be one of {shown}, not {value!r}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -444,8 +465,7 @@ def instantiate(name: str, params: Mapping[str, object] | Iterable[str] = ()) ->
     if isinstance(params, Mapping):
         merged = design.defaults()
         for key, value in params.items():
-            design.param(key)
-            merged[key] = value
+            merged[key] = design.param(key).check_choice(value)
     else:
         merged = parse_params(design, params)
     component = design.component(**merged)

@@ -128,15 +128,10 @@ def make_workload(workload: str, width: int, signed: bool, n: int,
     if path.suffix != ".npz":
         raise ValueError(f"Workload must be 'uniform', 'gaussian' or a .npz file with arrays a "
                          f"and b, not {workload!r}")
-    try:
-        with np.load(path) as data:
-            a, b = np.asarray(data["a"]).ravel(), np.asarray(data["b"]).ravel()
-    except FileNotFoundError:
-        raise ValueError(f"workload file {path} does not exist") from None
-    except KeyError as e:
-        raise ValueError(f"workload file {path} lacks array {e}") from None
-    except (OSError, ValueError) as e:
-        raise ValueError(f"cannot read workload file {path}: {e}") from None
+    from .arrays import load_npz
+
+    data = load_npz(path, "workload file", ("a", "b"))
+    a, b = data["a"].ravel(), data["b"].ravel()
     for name, arr in (("a", a), ("b", b)):
         if not np.issubdtype(arr.dtype, np.integer):
             raise ValueError(f"workload file {path}: array {name} must hold integers, "

@@ -48,6 +48,9 @@ DEFAULT_CHUNK_PAIRS = 1 << 16
 TILE_MAX_COLS = 1 << 12
 #: Default number of random pairs when sampling.
 DEFAULT_SAMPLES = 1_000_000
+#: Largest sampled run: about 45 s at 16 bits, an hour at 64 bits (Python integers); memory
+#: stays bounded by the draw block whatever the count.
+MAX_SAMPLES = 1_000_000_000
 #: Widths up to this are characterised exhaustively by default.
 EXHAUSTIVE_DEFAULT_MAX_WIDTH = 12
 #: Widest operand accepted for an exhaustive run (2**40 pairs; 16 bits take minutes).
@@ -581,7 +584,7 @@ def lut_model(lut: object, *, width: int, signed: bool, name: str | None = None)
         Integer table of shape ``(2**width, 2**width)``; ``lut[i, j]`` is the product of the
         operands whose ``width``-bit patterns (two's complement when signed) are ``i`` and ``j``.
     width : int
-        Operand width in bits, 1 to 12.
+        Operand width in bits, 2 to 12 (as :func:`characterise`).
     signed : bool
         Signedness of the operands.
     name : str, optional
@@ -597,9 +600,10 @@ def lut_model(lut: object, *, width: int, signed: bool, name: str | None = None)
     TypeError
         If ``lut`` is not a numpy array with an integer dtype, or a parameter has a wrong type.
     ValueError
-        If the shape is wrong or a value does not fit int64.
+        If the shape is wrong, or a value lies outside the ``2 * width``-bit product range of
+        the declared signedness (a signed table passed as unsigned, or the reverse).
     """
-    width = check_int("Width", width, 1, 12)
+    width = check_int("Width", width, 2, 12)
     signed = check_bool("Signed", signed)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"Name must be a str, not {name!r}")
@@ -610,8 +614,16 @@ def lut_model(lut: object, *, width: int, signed: bool, name: str | None = None)
     size = 1 << width
     if lut.shape != (size, size):
         raise ValueError(f"LUT must have shape ({size}, {size}) for width {width}, not {lut.shape}")
-    if lut.dtype == np.uint64 and lut.size and int(lut.max()) > np.iinfo(np.int64).max:
-        raise ValueError(f"LUT values must fit int64, got {int(lut.max())}")
+    lo, hi = (-(1 << (2 * width - 1)), (1 << (2 * width - 1)) - 1) if signed else \
+        (0, (1 << (2 * width)) - 1)
+    least, most = int(lut.min()), int(lut.max())
+    if least < lo or most > hi:
+        bad = least if least < lo else most
+        hint = ("a signed (two's-complement) table? pass signed=True (--signed)" if not signed
+                else "an unsigned table? drop signed=True (--signed)")
+        raise ValueError(f"LUT values must lie in [{lo}, {hi}], the range of a {2 * width}-bit "
+                         f"{'signed' if signed else 'unsigned'} product, but it holds {bad}: "
+                         + hint)
     table = np.array(lut, dtype=np.int64)
     table.flags.writeable = False
     return LutModel(table, width, signed, name or f"LUT, {signedness(width, signed)}")
@@ -699,6 +711,7 @@ def _run_parallel(
     workers: int,
     method: str,
     acc: ErrorAccumulator,
+    done: Callable[[int], None],
 ) -> None:
     """Evaluate row ranges in worker processes and merge their accumulators into ``acc``."""
     init_args = (model, width, signed, *tile)
@@ -717,14 +730,16 @@ def _run_parallel(
             # ProcessPoolExecutor (unlike multiprocessing.Pool) fails instead of respawning
             # forever when a worker dies at start-up.
             with ProcessPoolExecutor(workers, mp_context=ctx, **pool_args) as pool:
-                for part in pool.map(_run_blocks, tasks):
+                for (start, stop), part in zip(tasks, pool.map(_run_blocks, tasks), strict=True):
                     acc.merge(part)
+                    done(stop - start)
     finally:
         _WORKER.clear()
 
 
 def _characterise_exhaustive(
-    model: Callable, width: int, signed: bool, chunk_pairs: int, workers: int
+    model: Callable, width: int, signed: bool, chunk_pairs: int, workers: int,
+    progress: Callable[[int, int], None],
 ) -> ErrorAccumulator:
     low, high = operand_range(width, signed)
     values = np.arange(low, high + 1, dtype=np.int64)
@@ -741,6 +756,14 @@ def _characterise_exhaustive(
     cols = min(size, chunk_pairs, TILE_MAX_COLS)
     rows = max(1, chunk_pairs // cols)
     n_blocks = -(-size // rows)
+    total = (high - low + 1) ** 2
+    finished = [total - size * size]
+    progress(finished[0], total)
+
+    def done(n_rows: int) -> None:
+        finished[0] += n_rows * size
+        progress(finished[0], total)
+
     method = _start_method(model) if workers > 1 and n_blocks > 1 else None
     if workers > 1 and n_blocks > 1 and method is None:
         warnings.warn(
@@ -750,8 +773,11 @@ def _characterise_exhaustive(
         )
     if method is None:
         _init_worker(model, width, signed, rows, cols)
+        step = max(rows, -(-size // 64 // rows) * rows)  # about 64 progress steps
         try:
-            acc.merge(_run_blocks((0, size)))
+            for row in range(0, size, step):
+                acc.merge(_run_blocks((row, min(row + step, size))))
+                done(min(row + step, size) - row)
         finally:
             _WORKER.clear()
         return acc
@@ -759,7 +785,7 @@ def _characterise_exhaustive(
     # (and hence every float partial sum) are the same as in a serial run.
     per_task = -(-n_blocks // min(n_blocks, 8 * workers)) * rows
     tasks = [(row, min(row + per_task, size)) for row in range(0, size, per_task)]
-    _run_parallel(model, width, signed, (rows, cols), tasks, workers, method, acc)
+    _run_parallel(model, width, signed, (rows, cols), tasks, workers, method, acc, done)
     return acc
 
 
@@ -771,7 +797,8 @@ def _draw(rng: np.random.Generator, size: int, width: int, signed: bool) -> np.n
 
 
 def _characterise_sampled(
-    model: Callable, width: int, signed: bool, samples: int, seed: int, chunk_pairs: int
+    model: Callable, width: int, signed: bool, samples: int, seed: int, chunk_pairs: int,
+    progress: Callable[[int, int], None],
 ) -> ErrorAccumulator:
     rng = np.random.default_rng(seed)
     acc = ErrorAccumulator(width)
@@ -788,6 +815,7 @@ def _characterise_sampled(
             if approx.shape != a.shape:
                 raise ValueError(f"Model returned shape {approx.shape} for {a.size} pairs")
             acc.add(approx, a * b)
+        progress(samples - remaining, samples)
     return acc
 
 
@@ -801,6 +829,7 @@ def characterise(
     seed: int = 0,
     chunk_pairs: int = DEFAULT_CHUNK_PAIRS,
     workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ErrorMetrics:
     """Characterise the error of a multiplier model against the exact product.
 
@@ -828,6 +857,9 @@ def characterise(
     workers : int, optional
         Worker processes for exhaustive runs. Default: 2 (1 on a single-CPU machine) for
         exhaustive runs with width >= 12, else 1. Results do not depend on it.
+    progress : callable, optional
+        Called as ``progress(pairs_done, pairs_total)`` after each block of pairs (about 64
+        calls in an exhaustive run, one per 2**20 sampled pairs), for progress displays.
 
     Returns
     -------
@@ -861,7 +893,7 @@ def characterise(
     seed = check_int("Seed", seed, 0, (1 << 63) - 1)
     chunk_pairs = check_int("Chunk pairs", chunk_pairs, 1, 1 << 30)
     if samples is not None:
-        samples = check_int("Samples", samples, 1, 1 << 40)
+        samples = check_int("Samples", samples, 1, MAX_SAMPLES)
         if exhaustive:
             raise ValueError("Give either exhaustive=True or samples=N, not both")
         exhaustive = False
@@ -878,10 +910,15 @@ def characterise(
     else:
         workers = check_int("Workers", workers, 1, 256)
     sign_mode = getattr(model, "sign_mode", None) if signed else None
+    if progress is None:
+        def progress(done: int, total: int) -> None:
+            pass
+    elif not callable(progress):
+        raise TypeError(f"Progress must be callable, not {type(progress).__name__}")
     if exhaustive:
-        acc = _characterise_exhaustive(model, width, signed, chunk_pairs, workers)
+        acc = _characterise_exhaustive(model, width, signed, chunk_pairs, workers, progress)
     else:
         if samples is None:
             samples = DEFAULT_SAMPLES
-        acc = _characterise_sampled(model, width, signed, samples, seed, chunk_pairs)
+        acc = _characterise_sampled(model, width, signed, samples, seed, chunk_pairs, progress)
     return acc.result(signed=signed, sign_mode=sign_mode, exhaustive=exhaustive, seed=seed)

@@ -333,9 +333,20 @@ def test_lut_model_exact_table():
         (np.zeros((256, 256)), {}, TypeError, "LUT must have an integer dtype, not float64"),
         ([[0] * 256] * 256, {}, TypeError, "LUT must be a numpy array, not list"),
         (np.zeros((256, 256), dtype=np.int64), {"width": 13}, ValueError,
-         "Width must be an integer between 1 and 12, not 13"),
+         "Width must be an integer between 2 and 12, not 13"),
         (np.zeros((256, 256), dtype=np.int64), {"signed": "no"}, TypeError,
          "Signed must be a bool, not 'no'"),
+        (np.zeros((2, 2), dtype=np.int64), {"width": 1}, ValueError,
+         "Width must be an integer between 2 and 12, not 1"),
+        (np.full((256, 256), -1, dtype=np.int64), {}, ValueError,
+         "LUT values must lie in [0, 65535], the range of a 16-bit unsigned product, but it "
+         "holds -1: a signed (two's-complement) table? pass signed=True (--signed)"),
+        (np.full((256, 256), 40000, dtype=np.int64), {"signed": True}, ValueError,
+         "LUT values must lie in [-32768, 32767], the range of a 16-bit signed product, but it "
+         "holds 40000: an unsigned table? drop signed=True (--signed)"),
+        (np.full((256, 256), 65536, dtype=np.int64), {}, ValueError,
+         "LUT values must lie in [0, 65535], the range of a 16-bit unsigned product, but it "
+         "holds 65536: a signed (two's-complement) table? pass signed=True (--signed)"),
     ],
 )  # fmt: skip
 def test_lut_model_validation(lut, kwargs, error, message):

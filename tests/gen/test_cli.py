@@ -52,14 +52,17 @@ BAD = [
     (["verilog", "drum", "-p", "width=65"], "Width must be an integer between 4 and 64, not 65"),
     (["verilog", "roup", "-p", "p=8"],
      "P must be an integer between 0 and 7 (ceil(width / 2) - 1), not 8"),
-    (["verilog", "exact", "-p", "arch=wallace"], "Arch must be 'array' or 'booth', not 'wallace'"),
+    (["verilog", "exact", "-p", "arch=wallace"],
+     "Parameter arch must be one of 'array', 'booth', not 'wallace'"),
     (["verilog", "exact", "-p", "latency=3"], "Latency must be an integer between 0 and 2, not 3"),
     (["verilog", "drum", "-p", "signed=1", "-p", "sign_mode=sm"],
-     "Sign mode must be 'ones' or 'twos', not 'sm'"),
+     "Parameter sign_mode must be one of 'ones', 'twos', not 'sm'"),
     (["verilog"], "give a design name or --all"),
     (["errors"], "give a design name or --lut FILE"),
-    (["errors", "drum", "--samples", "0"], "--samples must be a positive integer, not 0"),
-    (["errors", "--lut", "nonexistent.npy", "--width", "8"], "cannot read LUT nonexistent.npy"),
+    (["errors", "drum", "--samples", "0"],
+     "argument --samples: must be an integer between 1 and 1000000000, not 0"),
+    (["errors", "--lut", "nonexistent.npy", "--width", "8"],
+     "--lut file nonexistent.npy does not exist"),
     (["errors", "--lut", "x.npy"], "--lut needs --width N"),
     (["verify", "drum", "-p", "width=8", "-p", "k=4", "--a", "300", "--b", "1"],
      "Operand a must lie in [0, 255], not 300"),
@@ -73,23 +76,11 @@ BAD = [
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(capsys, tmp_path, monkeypatch, argv,
                                                          message):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) if argv == ["frobnicate"] else _nothing():
-        code, out, err = run(capsys, *argv)
-        assert code == 2
-        assert message in err
-        assert err.count("\n") == 1 and err.startswith("edgeforge: error: ")
-    if argv == ["frobnicate"]:
-        err = capsys.readouterr().err
-        assert message in err and err.count("\n") == 1
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("edgeforge: error: ")
     assert list(tmp_path.iterdir()) == [], "bad input must not write anything"
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_bad_lut_files_are_rejected_with_the_reason(capsys, tmp_path):
@@ -100,7 +91,7 @@ def test_bad_lut_files_are_rejected_with_the_reason(capsys, tmp_path):
     not_npy = tmp_path / "text.npy"
     not_npy.write_text("hello")
     code, _, err = run(capsys, "errors", "--lut", str(not_npy), "--width", "8")
-    assert code == 2 and f"cannot read LUT {not_npy}" in err
+    assert code == 2 and f"--lut file {not_npy} is not a .npy array file: it holds text" in err
     floats = tmp_path / "float.npy"
     np.save(floats, np.zeros((16, 16)))
     code, _, err = run(capsys, "errors", "--lut", str(floats), "--width", "4")

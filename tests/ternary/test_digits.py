@@ -223,9 +223,10 @@ def test_cli_golden_only(result, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--images", "0"], "--images must be an integer between 1 and 539, not 0"),
-    (["--images", "540"], "--images must be an integer between 1 and 539, not 540"),
-    (["--seed", "-1"], "--seed must be a non-negative integer, not -1"),
+    (["--images", "0"], "argument --images: must be an integer between 1 and 539, not 0"),
+    (["--images", "540"], "argument --images: must be an integer between 1 and 539, not 540"),
+    (["--seed", "-1"],
+     "argument --seed: must be an integer between 0 and 9223372036854775807, not -1"),
     (["--golden-only", "--images", "3"], "--images is for the RTL run, not with --golden-only"),
     (["--sim", "xsim"], "xsim"),
 ])
