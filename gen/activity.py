@@ -11,7 +11,12 @@ A toggle is a transition of one bit between the known values 0 and 1. X and Z ar
 they neither count nor reset the last known value, so ``0 -> x -> 1`` counts one toggle and
 ``0 -> x -> 0`` counts none. (The std_logic letters U, W, L, H and ``-`` are treated like X.)
 Every transition written in the file counts, including a zero-width glitch (two changes of the
-same bit at the same timestamp). Window ``[start, end]``: value changes at times ``<= start``
+same bit at the same timestamp). ``Activity.transitions`` counts them the way OpenSTA's
+``read_vcd`` does instead: every change of the written value counts, a change between 0 and 1
+as one transition and a change to or from X/Z as half of one (so ``0 -> x -> 0`` is one, and a
+dump that starts at X adds half a transition per bit when the bit first gets a value; a change
+between X and Z, which OpenSTA counts as half, is not seen here: both are "unknown").
+Window ``[start, end]``: value changes at times ``<= start``
 only set the baseline, changes in ``(start, end]`` count, later ones are ignored (and the VCD
 reader stops reading at the first timestamp after ``end``). ``high`` integrates the time at 1
 (not X, not Z) within ``[start, end]``; a bit whose value is unknown at ``start`` is not at 1
@@ -78,13 +83,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gzip
+import math
 import os
 import re
 import struct
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import IO, Any
 
@@ -166,6 +172,11 @@ class Activity:
         ``(subscope, name, index) -> toggles`` inside the window (see the module docstring).
     high : Mapping
         Same keys -> ticks the bit spent at 1 inside the window.
+    transitions : Mapping
+        Same keys -> transitions inside the window counted as OpenSTA's ``read_vcd`` counts
+        them: every change of the written value after the bit's first value, a change between
+        0 and 1 as 1, a change to or from X/Z as 1/2 (``0 -> x -> 1`` is 1, ``0 -> x -> 0``
+        too); empty when not computed.
     """
 
     path: str
@@ -175,6 +186,7 @@ class Activity:
     end: int
     bits: Mapping[Key, int]
     high: Mapping[Key, int]
+    transitions: Mapping[Key, float] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
@@ -247,7 +259,13 @@ def read_activity(
         the window is empty or not inside the dump.
     """
     shown = str(path)
+    for what, value in (("start", start), ("end", end)):
+        if value is not None and not (isinstance(value, (int, float))
+                                      and not isinstance(value, bool) and math.isfinite(value)):
+            raise ActivityError(f"window {what} must be a finite time in seconds, not {value!r}")
     parts = _split_scope(scope)
+    if os.path.isdir(path):
+        raise ActivityError(f"{shown} is a directory, not a VCD or FST file")
     try:
         files.input_file(path, "activity file", max_bytes=MAX_ACTIVITY_BYTES)
     except files.InputFileError as exc:
@@ -306,6 +324,16 @@ def _split_scope(scope: str) -> tuple[str, ...]:
     return tuple(part for part in scope.split(sep) if part)
 
 
+def _printable(text: str | bytes, limit: int = 60) -> str:
+    """``text`` for an error message: one line, control characters and bad bytes escaped."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    out = "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF
+                  else c.encode("utf-8", "surrogateescape").decode("latin-1")
+                  .encode("unicode_escape").decode("ascii") for c in text)
+    return out if len(out) <= limit else out[:limit] + "..."
+
+
 def _scope_error(path: str, parts: tuple[str, ...], scopes: set[tuple[str, ...]]) -> ActivityError:
     """The 'scope not found' error, listing up to 10 scopes at the deepest matching level."""
     level = ()
@@ -315,11 +343,14 @@ def _scope_error(path: str, parts: tuple[str, ...], scopes: set[tuple[str, ...]]
             break
     children = sorted({s[len(level)] for s in scopes if len(s) > len(level) and s[: len(level)]
                        == level})
-    listed = ", ".join(children[:10]) or "(none)"
+    listed = ", ".join(_printable(c) for c in children[:10]) or "(none)"
     if len(children) > 10:
         listed += f", ... ({len(children) - 10} more)"
     where = f"scopes under {'/'.join(level)}" if level else "top-level scopes"
-    return ActivityError(f"scope {'/'.join(parts)} is not in {path}; {where}: {listed}")
+    if level:
+        where = f"scopes under {_printable('/'.join(level))}"
+    return ActivityError(f"scope {_printable('/'.join(parts), 200)} is not in {path}; {where}: "
+                         f"{listed}")
 
 
 def _to_ticks(seconds: float, timescale: float) -> int:
@@ -400,9 +431,12 @@ class _Tracker:
     """Per-bit state and accumulators, fed with batches of bit events in file order."""
 
     def __init__(self, nslots: int) -> None:
-        self.cur = np.full(nslots, 2, dtype=np.int8)  # current value 0/1/2 (unknown)
+        # current value 0/1/2 (unknown); -1 before the bit's first value
+        self.cur = np.full(nslots, -1, dtype=np.int8)
         self.known = np.full(nslots, 2, dtype=np.int8)  # last known 0/1, 2 = none yet
         self.toggles = np.zeros(nslots, dtype=np.int64)
+        # OpenSTA-style transitions in halves: 2 per 0<->1 change, 1 per change to/from X/Z
+        self.halves = np.zeros(nslots, dtype=np.int64)
         self.acc = np.zeros(nslots, dtype=np.int64)  # sum of max(t, start) * d(is 1)
 
     def feed(self, slot: np.ndarray, t: np.ndarray, v: np.ndarray, start: int) -> None:
@@ -438,10 +472,17 @@ class _Tracker:
             _add_sorted(self.acc, s[nz], np.maximum(t[nz], start) * delta[nz])
         self.cur[s[last]] = v[last]
         # toggles: transitions between successive known values, after start
-        if v.max() < 2 and prev.max() < 2:
+        if v.max() < 2 and prev.max() < 2 and prev.min() >= 0:
             # every value and every previous value known: the previous value is the last known
             tog = np.flatnonzero((prev != v) & (t > start))
+            if tog.size:
+                _add_sorted(self.halves, s[tog], np.full(tog.size, 2, dtype=np.int64))
         else:
+            # changes of the written value (X and Z alike) after the bit's first value
+            ch = np.flatnonzero((prev != v) & (prev >= 0) & (t > start))
+            if ch.size:
+                both_known = (prev[ch] < 2) & (v[ch] < 2)
+                _add_sorted(self.halves, s[ch], 1 + both_known.astype(np.int64))
             k = np.flatnonzero(v < 2)
             s, t, v = s[k], t[k], v[k]
             n = s.size
@@ -462,13 +503,15 @@ class _Tracker:
         self.known[s[last]] = v[last]
 
     def result(self, decls: list[_Decl], base: np.ndarray, end: int
-               ) -> tuple[dict[Key, int], dict[Key, int]]:
-        """Toggles and time at 1 per key, for a window ending at ``end``."""
+               ) -> tuple[dict[Key, int], dict[Key, int], dict[Key, float]]:
+        """Toggles, time at 1 and OpenSTA-style transitions per key, window ending at ``end``."""
         high = end * (self.cur == 1).astype(np.int64) - self.acc
         toggles = self.toggles.tolist()
         high_list = high.tolist()
+        trans = (self.halves / 2.0).tolist()
         bits: dict[Key, int] = {}
         highs: dict[Key, int] = {}
+        transitions: dict[Key, float] = {}
         for decl in decls:
             slot0 = int(base[decl.signal])
             for offset, index in enumerate(decl.indices):
@@ -476,7 +519,8 @@ class _Tracker:
                 if key not in bits:
                     bits[key] = toggles[slot0 + offset]
                     highs[key] = high_list[slot0 + offset]
-        return bits, highs
+                    transitions[key] = trans[slot0 + offset]
+        return bits, highs, transitions
 
 
 def _stable_order(slot: np.ndarray, nslots: int) -> np.ndarray:
@@ -553,9 +597,9 @@ class _VcdReader:
             raise ActivityError(f"cannot read {self.path}: {exc}") from None
         start, end = _window(self.path, self.timescale, self.first_time, self.last_time,
                              self.start, self.end)
-        bits, high = self.tracker.result(self.decls, self.base, end)
+        bits, high, trans = self.tracker.result(self.decls, self.base, end)
         return Activity(self.path, self.parts, self.timescale, start, end,
-                        MappingProxyType(bits), MappingProxyType(high))
+                        MappingProxyType(bits), MappingProxyType(high), MappingProxyType(trans))
 
     def _error(self, line: int, message: str) -> ActivityError:
         return ActivityError(f"{self.path}:{line}: {message}")
@@ -576,6 +620,9 @@ class _VcdReader:
         line_no = 0
         for line in iter(stream.readline, b""):
             line_no += 1
+            if b"\0" in line:
+                raise self._error(line_no, "binary data (NUL bytes) in the header: not a VCD "
+                                           "file, or a corrupt one")
             if command is None and b"$enddefinitions" not in line:
                 tokens = line.split()
                 # fast path: a line that holds exactly one whole command, e.g. a $var
@@ -599,7 +646,7 @@ class _VcdReader:
                     return line[match.end():], line_no
                 self._command(command, args, command_line, stack)
                 command = None
-        where = f"inside {command.decode(errors='replace')}" if command else "in the header"
+        where = f"inside {_printable(command, 40)}" if command else "in the header"
         raise self._error(line_no, f"truncated header: end of file {where} before "
                                    "$enddefinitions")
 
@@ -1363,6 +1410,7 @@ def _read_fst(path: str, parts: tuple[str, ...], start_s: float | None, end_s: f
         raise failures[0]
     flush()
     start, end = _window(path, timescale, first, last, start_t, end_t)
-    bits_out, high = tracker.result(fmap.decls, np.array(fmap.base, dtype=np.int64), end)
+    bits_out, high, trans = tracker.result(fmap.decls, np.array(fmap.base, dtype=np.int64),
+                                           end)
     return Activity(path, parts, timescale, start, end, MappingProxyType(bits_out),
-                    MappingProxyType(high))
+                    MappingProxyType(high), MappingProxyType(trans))

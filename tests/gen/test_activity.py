@@ -576,7 +576,7 @@ def test_error_missing_and_unreadable(tmp_path: Path) -> None:
     missing = tmp_path / "nope.vcd"
     with pytest.raises(ActivityError, match=r"cannot read .*nope\.vcd: No such file"):
         read_activity(missing, "m")
-    with pytest.raises(ActivityError, match=r"cannot read .*: Is a directory"):
+    with pytest.raises(ActivityError, match=r" is a directory, not a VCD or FST file$"):
         read_activity(tmp_path, "m")
 
 
@@ -778,3 +778,42 @@ def test_without_allocator_tuning(hand: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(activity, "_TUNE_MALLOC", False)
     act = read_activity(hand, "")
     assert {key: (act.bits[key], act.high[key]) for key in act.bits} == HAND_EXPECTED
+
+
+def test_transitions_count_x_and_z_as_halves_like_opensta(tmp_path: Path) -> None:
+    """0<->1 is one transition, a change to or from X/Z half of one; the first value is free."""
+    body = ["$timescale 1ns $end", "$scope module m $end",
+            "$var wire 1 ! a $end", "$var wire 1 \" b $end", "$var wire 1 # c $end",
+            "$var wire 2 $ v [1:0] $end", "$upscope $end", "$enddefinitions $end",
+            "#0", "x!", "0\"", "1#", "bxx $",
+            "#1", "0!", "x\"", "0#", "b01 $",       # a: x->0 (1/2); b: 0->x; c: 1->0; v: x->0/1
+            "#2", "1!", "0\"", "z#", "b11 $",       # b: x->0 (0->x->0 is one); c: 0->z
+            "#3", "1!", "1\"", "1#", "b10 $",       # a: repeated 1 is no change; c: z->1
+            "#4"]
+    act = read_activity(write(tmp_path, "\n".join(body) + "\n", "xz.vcd"), "m")
+    key = {n: ((), n, None) for n in "abc"}
+    assert act.transitions[key["a"]] == 1.5  # x->0 (1/2), 0->1 (1)
+    assert act.transitions[key["b"]] == 2.0  # 0->x, x->0 (1/2 each), 0->1 (1)
+    assert act.transitions[key["c"]] == 2.0  # 1->0 (1), 0->z, z->1 (1/2 each)
+    assert act.transitions[((), "v", 1)] == 1.5  # x->0, 0->1
+    assert act.transitions[((), "v", 0)] == 1.5  # x->1, 1->0 ... 1->1 at #2: none
+    # the toggle counts keep their own definition (X is not a value)
+    assert (act.bits[key["a"]], act.bits[key["b"]], act.bits[key["c"]]) == (1, 1, 2)
+
+
+@pytest.mark.parametrize("window", [{"start": float("nan")}, {"end": float("inf")},
+                                    {"start": float("-inf")}, {"end": "1"}])
+def test_window_must_be_finite(hand: Path, window) -> None:
+    with pytest.raises(ActivityError, match=r"^window (start|end) must be a finite time in "
+                                            r"seconds, not [^\n]+$"):
+        read_activity(hand, "", **window)
+
+
+def test_binary_garbage_is_one_clean_line(tmp_path: Path) -> None:
+    for data in (b"$\x00\x01\xff\xfe\x1b[31m red\n\x00", b"$date \xe2\x80\xae\x1b[2J\n"):
+        path = tmp_path / "bin.vcd"
+        path.write_bytes(data)
+        with pytest.raises(ActivityError) as err:
+            read_activity(path, "")
+        text = str(err.value)
+        assert "bin.vcd" in text and "\n" not in text and text.isprintable(), text
