@@ -574,7 +574,7 @@ HEAD = "$timescale 1ns $end\n$scope module m $end\n$var wire 1 ! a $end\n$upscop
 
 def test_error_missing_and_unreadable(tmp_path: Path) -> None:
     missing = tmp_path / "nope.vcd"
-    with pytest.raises(ActivityError, match=r"cannot read .*nope\.vcd: No such file"):
+    with pytest.raises(ActivityError, match=r"nope\.vcd does not exist"):
         read_activity(missing, "m")
     with pytest.raises(ActivityError, match=r" is a directory, not a VCD or FST file$"):
         read_activity(tmp_path, "m")
