@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .designs import Instance
 from .liberty import LibertyError, Library
 from .liberty import load as load_liberty
@@ -86,7 +87,7 @@ def resolve_library(liberty: str | os.PathLike | None, wire_load: str) -> tuple[
 
     if wire_load not in ("default", "none"):
         raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
-    lib_path = synth.resolve_liberty(liberty)
+    lib_path = synth.check_liberty(liberty)  # the whole library, before anything is written
     library = library_for(lib_path)
     if wire_load == "default" and library.wire_load() is None:
         raise ValueError(f"liberty file {lib_path} has no default_wire_load; use --wire-load "
@@ -320,7 +321,7 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     comp = inst.component
     width, signed = comp.width, comp.signed
     a, b, wtext = make_workload(workload, width, signed, ops + 1, seed)
-    lib_path = synth.resolve_liberty(liberty)
+    lib_path = synth.check_liberty(liberty)  # the whole library, before anything is written
     library = library_for(lib_path)
     if wire_load == "default" and library.wire_load() is None:
         raise ValueError(f"liberty file {lib_path} has no default_wire_load; use --wire-load "
@@ -339,11 +340,14 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
         key.update(part if isinstance(part, bytes) else str(part).encode())
         key.update(b"\0")
     cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        data = json.loads(cached.read_text())
+    data = files.read_cache_json(cached)  # None: absent, or damaged and removed
+    if data is not None:
         # the same library content may be named differently this time
         data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
-        return EnergyResult(**data)
+        try:
+            return EnergyResult(**data)
+        except TypeError:  # an entry of another format: recompute
+            cached.unlink(missing_ok=True)
 
     note(f"gate-level simulation ({simulator}, {ops + 1} vectors)")
     expected = np.asarray(inst.model(_as_model_input(a, width, signed),

@@ -53,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .designs import Instance, instantiate
 from .energy import EnergyError, _digest, energy_breakdown, library_for, prepare_gate_level
 
@@ -433,11 +434,15 @@ def _cache_key(inst, liberty, extra) -> str | None:
 
 
 def _load_cached(path: Path | None, cls):
-    if path is None or not path.is_file():
+    data = files.read_cache_json(path)  # None: absent, or damaged and removed
+    if data is None:
         return None
-    data = json.loads(path.read_text())
     data["cached"] = True
-    return cls(**data)
+    try:
+        return cls(**data)
+    except TypeError:  # an entry of another format: recompute
+        path.unlink(missing_ok=True)
+        return None
 
 
 def _store(path: Path | None, result) -> None:
@@ -510,6 +515,9 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
         raise ValueError(f"Frames must be an integer between 1 and {MAX_FRAMES}, not "
                          f"{frames!r}")
     _check_common(seed, wire_load)
+    from .synth import check_liberty
+
+    check_liberty(liberty)  # the whole library, before anything is written
     note = progress or (lambda text: None)
     t0 = time.perf_counter()
     layer, images, wtext = sweep_layer(inst, density, frames, seed)
@@ -806,6 +814,9 @@ def digits_energy(n_images: int = 32, *, seed: int = 1, liberty: str | os.PathLi
             or not 1 <= n_images <= MAX_FRAMES:
         raise ValueError(f"Images must be an integer between 1 and {MAX_FRAMES}, not "
                          f"{n_images!r}")
+    from .synth import check_liberty
+
+    check_liberty(liberty)  # the whole library, before anything is written
     note = progress or (lambda text: None)
     note(f"digits network (seed {seed})")
     net = digits.train(seed=seed)

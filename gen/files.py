@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
 import zlib
 from pathlib import Path
 
 __all__ = ["InputFileError", "MiB", "GiB", "input_file", "read_bytes", "read_text", "gunzip",
-           "check_output_dir", "make_output_dir", "atomic_write"]
+           "check_output_dir", "make_output_dir", "atomic_write", "read_cache_json"]
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -250,3 +251,26 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
             tmp.unlink()
         raise
     return p
+
+
+def read_cache_json(path: str | os.PathLike | None) -> dict | None:
+    """A cached JSON object, or None when there is none or it is damaged.
+
+    A cache entry that does not parse as a JSON object (truncated by a crash or a full disk,
+    edited by hand) is removed, so that the caller recomputes it instead of trusting it or
+    failing on it.
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict):
+        return data
+    with contextlib.suppress(OSError):
+        p.unlink()
+    return None

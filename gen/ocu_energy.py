@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .designs import Instance
 from .energy import (
     EnergyError,
@@ -353,8 +354,8 @@ def prepare_bench(inst: Instance, liberty, library, lib_path, build_root, cache_
         key.update(b"\0")
     cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
     data = None
-    if cached is not None and cached.is_file():
-        data = json.loads(cached.read_text())
+    data = files.read_cache_json(cached)  # None: absent, or damaged and removed
+    if data is not None:
         data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
     return GateLevelBench(sres, nl, models, root, netlist_path, wrapper, cached, data)
 

@@ -44,6 +44,7 @@ from concurrent.futures import (
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .designs import DEFAULT_SET, Instance, instantiate
 from .verilog import emit
 
@@ -148,8 +149,9 @@ def error_record(inst: Instance, samples: int | None = None) -> dict:
                    if inst.design.param(k).model)
     mode = "exhaustive" if exhaustive else f"samples={samples or 1_000_000}"
     path = CACHE / f"{inst.design.name}-{key}-{mode}.json"
-    if path.exists():
-        return json.loads(path.read_text())
+    record = files.read_cache_json(path)  # None: absent, or damaged and removed
+    if record is not None:
+        return record
     m = characterise(inst.model, exhaustive=True if exhaustive else None,
                      samples=None if exhaustive else (samples or 1_000_000), seed=1)
     record = m.to_dict()
@@ -1229,7 +1231,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     ReportError
         A design point failed; the message names it. Nothing is written in that case.
     """
-    from .synth import resolve_liberty
+    from .synth import check_liberty, resolve_liberty
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"Workers must be a positive integer, not {workers!r}")
@@ -1263,10 +1265,11 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         cim = points is None
     if cgra is None:
         cgra = points is None
-    lib_path = resolve_liberty(liberty)  # ValueError when missing
+    # both libraries read and parsed in full before anything is written (ValueError)
+    lib_path = check_liberty(liberty)
     libs: list[str | None] = [None if liberty is None else str(liberty)]
     if compare_liberty is not None:
-        resolve_liberty(compare_liberty)
+        check_liberty(compare_liberty)
         libs.append(str(compare_liberty))
     lib_names = [Path(lib_path).name] + ([Path(compare_liberty).name] if compare_liberty else [])
     if len(lib_names) == 2 and lib_names[0] == lib_names[1]:

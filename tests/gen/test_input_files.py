@@ -275,3 +275,15 @@ def test_huge_number_in_other_places_and_leading_zeros(tmp_path):
         cgra_asm.assemble(f".columns c_rf\n  rd {huge}\n", fab, "p")
     assert _one_line(e.value) == ("p:2:6: expected a register r0..r15, found "
                                   "'999999999999...9999 (5000 characters)'")
+
+
+def test_damaged_cache_json_is_removed_not_trusted(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text('{"a": 1}')
+    assert files.read_cache_json(good) == {"a": 1}
+    assert files.read_cache_json(tmp_path / "none.json") is None
+    assert files.read_cache_json(None) is None
+    for text in ('{"a": 1', "[1, 2]", "", "\x00\x01"):
+        bad = tmp_path / "bad.json"
+        bad.write_text(text)
+        assert files.read_cache_json(bad) is None and not bad.exists()

@@ -198,3 +198,16 @@ def test_damaged_cache_entry_is_recomputed_and_stale_scratch_swept(tmp_path):
     fourth = synthesize(instantiate(*TINY), build_dir=build, cache_dir=cache)
     assert not fourth.cached and fourth.area_um2 == first.area_um2
     assert copy.stat().st_size > 100_000
+
+
+def test_energy_flows_check_the_liberty_before_writing(tmp_path):
+    from gen.energy import energy, resolve_library
+
+    junk = tmp_path / "junk.lib"
+    junk.write_text("library (x) {\n  cell (a) {\n")
+    with pytest.raises(ValueError, match=r"junk\.lib"):
+        resolve_library(junk, "default")
+    with pytest.raises(ValueError, match=r"junk\.lib"):
+        energy(instantiate(*TINY), liberty=junk, build_root=tmp_path / "b",
+               cache_dir=tmp_path / "c")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.lib"]
