@@ -61,6 +61,7 @@ __all__ = [
     "QStr",
     "Table",
     "Template",
+    "TimingArc",
     "Units",
     "WireLoad",
     "default_library_path",
@@ -672,6 +673,33 @@ class InternalPower:
 
 
 @dataclass(frozen=True, eq=False)
+class TimingArc:
+    """The output-transition part of one ``timing`` group of an output pin (split per related pin).
+
+    Attributes
+    ----------
+    related_pin : str
+        Input pin the arc starts from.
+    sense : str
+        ``timing_sense`` (``positive_unate``, ``negative_unate`` or ``non_unate``; the Liberty
+        default ``non_unate`` when absent).
+    kind : str
+        ``timing_type`` (``combinational`` when absent, ``rising_edge``, ``clear``...).
+    when : str or None
+        State condition.
+    rise, fall : Table or None
+        ``rise_transition`` / ``fall_transition`` tables (output slew in s), None when absent.
+    """
+
+    related_pin: str
+    sense: str
+    kind: str
+    when: str | None
+    rise: Table | None
+    fall: Table | None
+
+
+@dataclass(frozen=True, eq=False)
 class Pin:
     """A cell pin.
 
@@ -693,6 +721,12 @@ class Pin:
         Internal-power groups, one entry per related pin.
     attributes : dict
         Every simple attribute of the pin as written (strings).
+    rise_capacitance, fall_capacitance : float
+        Input capacitance in F seen by a rising / falling transition (``rise_capacitance`` /
+        ``fall_capacitance`` where the library gives them, else :attr:`capacitance`).
+    timing : tuple of TimingArc
+        Output transition tables of the pin's ``timing`` groups (empty when the library has
+        none, or for input pins).
     """
 
     name: str
@@ -702,6 +736,14 @@ class Pin:
     clock: bool
     internal_power: tuple[InternalPower, ...] = field(repr=False)
     attributes: Mapping[str, str] = field(default_factory=dict, repr=False)
+    rise_capacitance: float | None = None
+    fall_capacitance: float | None = None
+    timing: tuple[TimingArc, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("rise_capacitance", "fall_capacitance"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, self.capacitance)
 
     def power_for(self, related_pin: str | None) -> list[InternalPower]:
         """Internal-power entries whose related pin is ``related_pin``."""
@@ -1140,8 +1182,9 @@ def _pin(ctx: _Ctx, cell: str, group: Group, name: str, lib_defaults: Mapping[st
     if direction not in ("input", "output", "inout", "internal"):
         raise ctx.err(group.line, f"{what}: unknown direction {direction!r}")
     cap = ctx.number(group, "capacitance")
+    rf = [ctx.number(group, k) for k in ("rise_capacitance", "fall_capacitance")]
+    rise_cap, fall_cap = (None if x is None else x * units.capacitance for x in rf)
     if cap is None:
-        rf = [ctx.number(group, k) for k in ("rise_capacitance", "fall_capacitance")]
         rf = [x for x in rf if x is not None]
         if rf:
             cap = sum(rf) / len(rf)
@@ -1166,6 +1209,23 @@ def _pin(ctx: _Ctx, cell: str, group: Group, name: str, lib_defaults: Mapping[st
             powers.append(InternalPower(r, str(when) if when is not None else None,
                                         tables["rise_power"], tables["fall_power"],
                                         tables["power"]))
+    arcs = []
+    if direction in ("output", "inout"):
+        for tg in group.groups("timing"):
+            rel = tg.attr("related_pin")
+            if rel is None:
+                continue
+            tabs = {}
+            for kind in ("rise_transition", "fall_transition"):
+                subs = list(tg.groups(kind))
+                tabs[kind] = (_table(ctx, subs[-1], templates, units, units.time, what)
+                              if subs else None)
+            when = tg.attr("when")
+            for r in str(rel).split():
+                arcs.append(TimingArc(r, str(tg.attr("timing_sense", "non_unate")),
+                                      str(tg.attr("timing_type", "combinational")),
+                                      str(when) if when is not None else None,
+                                      tabs["rise_transition"], tabs["fall_transition"]))
     func = attrs.get("function")
     return Pin(
         name=name,
@@ -1175,6 +1235,9 @@ def _pin(ctx: _Ctx, cell: str, group: Group, name: str, lib_defaults: Mapping[st
         clock=_bool_attr(attrs.get("clock")),
         internal_power=tuple(powers),
         attributes=attrs,
+        rise_capacitance=rise_cap,
+        fall_capacitance=fall_cap,
+        timing=tuple(arcs),
     )
 
 
@@ -1361,8 +1424,21 @@ def _build(root: Group, path: str) -> Library:
     )
 
 
+# load() keeps the timing groups for their output transition tables (propagated slews), but not
+# their delay and constraint tables
+_LOAD_SKIP = (_MODEL_SKIP - {"timing"}) | {
+    "cell_rise", "cell_fall", "rise_constraint", "fall_constraint", "retaining_rise",
+    "retaining_fall", "rise_propagation", "fall_propagation", "ocv_sigma_cell_rise",
+    "ocv_sigma_cell_fall", "ocv_sigma_rise_transition", "ocv_sigma_fall_transition",
+    "ocv_sigma_rise_constraint", "ocv_sigma_fall_constraint", "output_current_rise",
+    "output_current_fall", "receiver_capacitance1_rise", "receiver_capacitance1_fall",
+    "receiver_capacitance2_rise", "receiver_capacitance2_fall", "ccs_retain_rise",
+    "ccs_retain_fall",
+}
+
+
 def _model_skip(kind: str, args: list) -> bool:
-    return kind in _MODEL_SKIP
+    return kind in _LOAD_SKIP
 
 
 def load(path: str | Path) -> Library:
