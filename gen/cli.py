@@ -320,14 +320,14 @@ def _make_dirs(*dirs: tuple[str, str]) -> None:
         make_output_dir(path, what)
 
 
-def _check_liberty(explicit: str | None) -> Path:
+def _check_liberty(explicit: str | None, what: str = "--liberty") -> Path:
     """Resolve and fully read the liberty file before any output (a bad one fails here)."""
-    from .energy import library_for
-    from .synth import resolve_liberty
+    from .synth import SynthesisError, check_liberty
 
-    path = resolve_liberty(explicit)
-    library_for(path)
-    return path
+    try:
+        return check_liberty(explicit)
+    except SynthesisError as e:  # no cells, no NAND2: the library is unusable input
+        raise UsageError(f"{what}: {e}") from None
 
 
 def _todo(args) -> list:
@@ -840,8 +840,9 @@ def _cmd_power(args) -> int:
     end = args.end * 1e-9 if args.end is not None else None
     try:
         library = library_for(lib_path)
-        netlist = load_netlist(args.netlist, args.top, library)
+        # the dump first: a bad one is rejected before the netlist's Yosys run is cached
         activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
+        netlist = load_netlist(args.netlist, args.top, library)
         res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew,
                             allow_partial=args.allow_partial)
     except (NetlistError, act.ActivityError, power.PowerError) as e:
@@ -908,10 +909,10 @@ def _cmd_asm(args) -> int:
     from sim_models.cgra import config as cgra_config
     from sim_models.cgra import isa as cgra_isa
 
-    from .cgra.asm import AsmError, assemble
+    from .cgra.asm import MAX_PROGRAM_BYTES, AsmError, assemble
     from .cgra.fabric import load
     from .cgra.kernels import KERNELS, kernel
-    from .files import MiB, read_text
+    from .files import read_text
 
     if args.output is not None:
         _check_dirs((args.output, "-o directory"))
@@ -922,7 +923,7 @@ def _cmd_asm(args) -> int:
             k = kernel(args.program)
             text, name = k.program_text, str(k.path)
         elif Path(args.program).exists() or args.program.endswith(".pasm"):
-            text = read_text(args.program, "program", max_bytes=MiB)
+            text = read_text(args.program, "program", max_bytes=MAX_PROGRAM_BYTES)
             name = args.program
         else:
             raise UsageError(f"program {args.program} is neither a file nor a kernel "
@@ -968,10 +969,10 @@ def _cmd_report(args) -> int:
     _check_dirs(*dirs)
     _check_liberty(args.liberty)
     if args.compare_liberty is not None:
-        from .energy import library_for
         from .files import input_file
 
-        library_for(input_file(args.compare_liberty, "--compare-liberty file"))
+        input_file(args.compare_liberty, "--compare-liberty file")
+        _check_liberty(args.compare_liberty, "--compare-liberty")
     _make_dirs(*dirs)
     try:
         out = build_report(Path(args.output), samples=args.samples, ops=args.ops,

@@ -274,3 +274,24 @@ def read_cache_json(path: str | os.PathLike | None) -> dict | None:
     with contextlib.suppress(OSError):
         p.unlink()
     return None
+
+
+@contextlib.contextmanager
+def new_dirs(path: str | os.PathLike):
+    """Create directory ``path`` (and parents) for a block; remove what it created on failure.
+
+    Directories that existed before are left alone, as are created ones the block filled: a
+    rejected input leaves no trace, a completed one keeps its results.
+    """
+    p = Path(path)
+    created = [q for q in (p, *p.parents) if not q.exists()]
+    p.mkdir(parents=True, exist_ok=True)
+    try:
+        yield p
+    except BaseException:
+        for q in created:  # deepest first
+            try:
+                q.rmdir()
+            except OSError:
+                break
+        raise

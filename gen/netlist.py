@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,8 +172,16 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
         return cached
     # a run in a private scratch directory renamed into place when complete; the scratch is
     # removed on failure or interruption, and those of dead processes at the next run
-    workdir.mkdir(parents=True, exist_ok=True)
-    synth.sweep_stale(workdir)
+    with files.new_dirs(workdir):
+        synth.sweep_stale(workdir)
+        return _yosys_json_run(verilog, text, stubs, top, cmd, rundir, key)
+
+
+def _yosys_json_run(verilog: Path, text: bytes, stubs: str, top: str, cmd: list[str],
+                    rundir: Path, key: str) -> dict:
+    """The Yosys run of :func:`_yosys_json` in a scratch directory renamed into place."""
+    from . import synth
+
     scratch = rundir.with_name(f"{key}.tmp{os.getpid()}")
     try:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -189,7 +198,7 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
         try:
             synth._run_yosys(cmd, scratch, f"reading netlist {verilog}", script="read.ys",
                              log="read.log", source=verilog, source_name="netlist.v",
-                             keep_log=workdir / "failed" / f"{key}.log")
+                             keep_log=_failure_log(key))
         except synth.SynthesisError as e:
             raise NetlistError(str(e)) from None
         data = _read_json(scratch / "netlist.json")
@@ -203,6 +212,15 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return data
+
+
+def _failure_log(key: str) -> Path:
+    """Where the log of a netlist Yosys cannot read is kept: the system's temporary folder.
+
+    A netlist Yosys rejects is bad input, and bad input writes nothing under the build and
+    cache directories.
+    """
+    return Path(tempfile.gettempdir()) / "edgeforge" / f"netlist-{key}.log"
 
 
 def _read_json(path: Path) -> dict | None:
