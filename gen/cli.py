@@ -210,7 +210,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="net capacitance: pins plus the library's default wire-load model "
                         "(default) or pins only")
     p.add_argument("--slew", type=_real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
-                   help="input slew for internal-power tables (default 0.1 ns)")
+                   help="one fixed slew for every pin (default: slews propagated from the "
+                   "library's transition tables, ideal clock, as OpenSTA)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("power", help="power of any gate-level netlist from a VCD/FST "
@@ -234,7 +235,8 @@ def _parser() -> argparse.ArgumentParser:
                    "rest count as never toggling; the output states the coverage)")
     p.add_argument("--wire-load", choices=("default", "none"), default="default")
     p.add_argument("--slew", type=_real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
-                   help="input slew for internal-power tables (default 0.1 ns)")
+                   help="one fixed slew for every pin (default: slews propagated from the "
+                   "library's transition tables, ideal clock, as OpenSTA)")
     p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("digits", help="the ternary digits CNN: float and ternary accuracy, "
@@ -517,6 +519,11 @@ def _cmd_synth(args) -> int:
     return 0
 
 
+def _slews(slew_ns: float | None) -> str:
+    """How the slews of a result were chosen, for the text outputs."""
+    return "propagated slews" if slew_ns is None else f"fixed slew {slew_ns:g} ns"
+
+
 def _slew(value: float | None) -> float | None:
     """``--slew NS`` in seconds (range-checked by the parser)."""
     return None if value is None else value * 1e-9
@@ -561,7 +568,7 @@ def _energy_text(r) -> str:
         f"  workload         {r.workload_text}; {r.ops} operations, one per "
         f"{r.period_ns:g} ns clock, {r.toggles_per_op:.1f} toggles/op",
         f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
-        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"  conditions       {r.voltage_v:g} V, {_slews(r.slew_ns)}, wire load "
         f"{r.wire_load}; gate-level simulation ({r.sim}) matched the golden model",
         f"  {'group':<18} {'internal':>10} {'switching':>10} {'leakage':>10} {'total fJ':>10}",
     ]
@@ -592,7 +599,7 @@ def _ocu_energy_text(r) -> str:
         f"  workload         {what}: {r.workload_text}; {r.windows} windows back to back, one "
         f"per {r.period_ns:g} ns clock, {r.toggles_per_window:.1f} toggles/window",
         f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
-        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"  conditions       {r.voltage_v:g} V, {_slews(r.slew_ns)}, wire load "
         f"{r.wire_load}; gate-level simulation ({r.sim}): {r.checked_results} results matched "
         "the golden model",
         f"  {'group (fJ/window)':<18} {'internal':>10} {'switching':>10} {'leakage':>10} "
@@ -631,7 +638,7 @@ def _engine_energy_text(r) -> str:
     for part, fj in r.parts.items():
         lines.append(f"    {part:<32} {fj:>10.3f}")
     lines += [
-        f"  conditions       {r.voltage_v:g} V, slew {r.slew_ns:g} ns, wire load "
+        f"  conditions       {r.voltage_v:g} V, {_slews(r.slew_ns)}, wire load "
         f"{r.wire_load}; gate-level simulation ({r.sim}): {r.checked_pixels} output pixels "
         "matched the golden model",
         "  limits           " + "; ".join(r.limits),
@@ -652,7 +659,7 @@ def _cim_energy_text(r) -> str:
         f"  workload         {r.workload_text}; {r.vectors} vectors back to back; measured "
         f"zero inputs {100 * r.measured_zero_fraction:.1f} %",
         f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
-        f"  conditions       slew {r.slew_ns:g} ns, wire load {r.wire_load}; gate-level "
+        f"  conditions       {_slews(r.slew_ns)}, wire load {r.wire_load}; gate-level "
         f"simulation ({r.sim}): {r.checked_results} result vectors matched the golden model",
         f"  {'group (fJ/vector)':<18} {'internal':>10} {'switching':>10} {'leakage':>10} "
         f"{'total':>10}",
@@ -805,8 +812,8 @@ def _power_text(d: dict, title: str) -> str:
              f"{100 * d['switching_w'] / total:>10.1f}%{100 * d['leakage_w'] / total:>10.1f}%",
              "",
              f"window {d['duration_s'] * 1e9:g} ns; {d['cells']} cells, {d['annotated_nets']} of "
-             f"{d['nets']} nets annotated, {d['toggles']} toggles; {d['voltage_v']:g} V, slew "
-             f"{d['slew_ns']:g} ns, wire load {d['wire_load']}",
+             f"{d['nets']} nets annotated, {d['toggles']} toggles; {d['voltage_v']:g} V, "
+             f"{_slews(d['slew_ns'])}, wire load {d['wire_load']}",
              f"primary-input nets (charged to their outside drivers, not in the total): "
              f"{d['input_switching_w']:.3e} W switching"]
     if "period_ns" in d:
