@@ -499,7 +499,8 @@ def _cmd_synth(args) -> int:
     try:
         for inst in todo:
             r = synthesize(inst, liberty=args.liberty, build_dir=out,
-                           cache_dir=None if args.no_cache else f"{CACHE_DIR}/synth")
+                           cache_dir=None if args.no_cache else f"{CACHE_DIR}/synth",
+                           progress=_note)
             results.append(r)
             if not args.json:
                 print(_synth_summary(r) + ("\n" if args.all else ""), flush=True)
@@ -517,6 +518,11 @@ def _cmd_synth(args) -> int:
         data = [r.to_dict() for r in results] if args.all else results[0].to_dict()
         print(json.dumps(data))
     return 0
+
+
+def _note(text: str) -> None:
+    """A progress line on standard error (long steps say what they are doing)."""
+    print(f"  .. {text}", file=sys.stderr, flush=True)
 
 
 def _slews(slew_ns: float | None) -> str:
