@@ -44,7 +44,7 @@ __all__ = ["CGRAEnergyResult", "cgra_energy", "kernel_error", "KernelError", "BU
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "cgra-2"
+_FLOW_VERSION = "cgra-3"
 
 
 @dataclass
@@ -291,7 +291,7 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
         area_per_type=_by_category(sres.per_module, fabric, "area_um2", instances=True),
         cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_rows=rows,
-        seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
+        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
     gl.store(result.to_dict())
     return result
 

@@ -44,7 +44,7 @@ __all__ = ["CIMEnergyResult", "cim_energy", "cim_workload", "OPS_PER_MAC", "DEFA
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "cim-2"
+_FLOW_VERSION = "cim-3"
 OPS_PER_MAC = 2
 DEFAULT_VECTORS = 64
 MAX_VECTORS = 4096
@@ -79,7 +79,7 @@ class CIMEnergyResult:
     liberty_path: str
     voltage_v: float
     period_ns: float
-    slew_ns: float
+    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
     wire_load: str
     sim: str
     area_um2: float
@@ -270,9 +270,10 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
         per_module=per_module, toggles_per_vector=round(res.toggles / vectors, 3),
         workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
         voltage_v=library.voltage, period_ns=float(PERIOD_NS),
-        slew_ns=round(res.slew / 1e-9, 6), wire_load=res.wire_load, sim=simulator,
+        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
+        wire_load=res.wire_load, sim=simulator,
         area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_results=len(exp),
-        seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
+        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
     gl.store(result.to_dict())
     return result

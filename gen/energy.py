@@ -48,7 +48,7 @@ __all__ = ["EnergyError", "EnergyResult", "WORKLOADS", "energy", "make_workload"
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "1"
+_FLOW_VERSION = "2"  # 2: OpenSTA's transitions, caps, arc weights, slews
 WORKLOADS = ("uniform", "gaussian")
 DEFAULT_OPS = 4000
 MAX_OPS = 1 << 16
@@ -168,7 +168,7 @@ class EnergyResult:
     liberty_path: str
     voltage_v: float
     period_ns: float
-    slew_ns: float
+    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
     wire_load: str
     sim: str
     area_um2: float
@@ -406,11 +406,12 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
         input_switching_fj=_fj(res.input_switching, ops), groups=groups,
         per_module=per_module, ops=ops, workload=workload, workload_text=wtext, seed=seed,
         liberty=sres.liberty, liberty_path=str(lib_path), voltage_v=library.voltage,
-        period_ns=float(PERIOD_NS), slew_ns=round(res.slew / 1e-9, 6),
+        period_ns=float(PERIOD_NS),
+        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
         wire_load=res.wire_load, sim=simulator, area_um2=sres.area_um2,
         area_ge=sres.area_ge, cells=res.cells, toggles_per_op=round(res.toggles / ops, 3),
         unannotated_nets=res.nets - res.annotated,
-        seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
+        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".tmp{os.getpid()}")

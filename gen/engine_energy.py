@@ -64,7 +64,7 @@ __all__ = ["EngineEnergyResult", "NetworkEnergyResult", "engine_energy", "networ
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "engine-1"
+_FLOW_VERSION = "engine-2"
 ENGINE_DESIGN = "ternary_engine"
 #: Operations per multiply-accumulate (a multiply and an add), as in TOPS/W figures.
 OPS_PER_MAC = 2
@@ -122,7 +122,7 @@ class EngineEnergyResult:
     liberty_path: str
     voltage_v: float
     period_ns: float
-    slew_ns: float
+    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
     wire_load: str
     sim: str
     area: dict
@@ -159,7 +159,7 @@ class NetworkEnergyResult:
     liberty_path: str
     voltage_v: float
     period_ns: float
-    slew_ns: float
+    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
     wire_load: str
     sim: str
     area: dict
@@ -571,10 +571,11 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
         parts=_parts_energy(res, macs), toggles_per_cycle=round(res.toggles / cycles, 3),
         workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
         voltage_v=library.voltage, period_ns=float(period),
-        slew_ns=round(res.slew / 1e-9, 6), wire_load=res.wire_load, sim=simulator,
+        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
+        wire_load=res.wire_load, sim=simulator,
         area=engine_area(sres, inst), cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_pixels=checked,
-        seconds=round(time.perf_counter() - t0, 3), limits=_limits())
+        seconds=round(time.perf_counter() - t0, 3), limits=_limits(slew))
     if not result.energy_per_mac_fj > 0:
         raise EnergyError(f"energy of {inst.module} came out as {result.energy_per_mac_fj} "
                           "fJ/MAC")
@@ -582,10 +583,10 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
     return result
 
 
-def _limits() -> list[str]:
+def _limits(slew: float | None = None) -> list[str]:
     from . import power
 
-    return [*power.LIMITS, "the weight memory is flip-flops (no SRAM macro in the flow)"]
+    return [*power.limits(slew), "the weight memory is flip-flops (no SRAM macro in the flow)"]
 
 
 # -------------------------------------------------------------------------------------------
@@ -703,20 +704,16 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
         labels=None if labels is None else [int(v) for v in np.asarray(labels)[:n]],
         correct=correct, liberty=sres.liberty, liberty_path=str(lib_path),
         voltage_v=library.voltage, period_ns=float(run.period_ns),
-        slew_ns=round((slew if slew is not None else _default_slew()) * 1e9, 6),
+        slew_ns=None if slew is None else round(slew * 1e9, 6),
         wire_load=wire_load, sim=simulator, area=engine_area(sres, inst),
-        checked_pixels=checked, seconds=round(time.perf_counter() - t0, 3), limits=_limits())
+        checked_pixels=checked, seconds=round(time.perf_counter() - t0, 3),
+        limits=_limits(slew))
     if not result.per_image_fj > 0:
         raise EnergyError(f"energy per image of {inst.module} came out as "
                           f"{result.per_image_fj} fJ")
     _store(cached, result)
     return result
 
-
-def _default_slew() -> float:
-    from . import power
-
-    return power.DEFAULT_SLEW_NS * 1e-9
 
 
 # -------------------------------------------------------------------------------------------

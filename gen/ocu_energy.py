@@ -61,7 +61,7 @@ __all__ = ["OCU_DESIGNS", "OCUEnergyResult", "ocu_energy", "ocu_workload", "OPS_
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "ocu-1"
+_FLOW_VERSION = "ocu-2"
 #: Designs this flow measures.
 OCU_DESIGNS = ("ternary_ocu", "binary_ocu")
 #: Operations per multiply-accumulate (a multiply and an add), as in TOPS/W figures.
@@ -105,7 +105,7 @@ class OCUEnergyResult:
     liberty_path: str
     voltage_v: float
     period_ns: float
-    slew_ns: float
+    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
     wire_load: str
     sim: str
     area_um2: float
@@ -512,9 +512,10 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
         per_module=per_module, toggles_per_window=round(res.toggles / measured, 3),
         workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
         voltage_v=library.voltage, period_ns=float(PERIOD_NS),
-        slew_ns=round(res.slew / 1e-9, 6), wire_load=res.wire_load, sim=simulator,
+        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
+        wire_load=res.wire_load, sim=simulator,
         area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
         unannotated_nets=res.nets - res.annotated, checked_results=n_exp,
-        seconds=round(time.perf_counter() - t0, 3), limits=list(power.LIMITS))
+        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
     gl.store(result.to_dict())
     return result

@@ -84,7 +84,8 @@ LIMITS = (
     "array multipliers, toggle more)",
     "no parasitic extraction: net capacitance is the pins plus the library's default wire-load "
     "model",
-    "one input slew for every pin (the internal-power tables are read at one slew)",
+    "slews propagated from the library's transition tables at the total load, ideal clock "
+    "(OpenSTA's way without parasitics; no effective-capacitance delay calculation)",
     "the energy includes charging the block's own input pins (OpenSTA's report_power leaves "
     "that to the driving cell outside the block)",
     "leakage is counted over the harness clock period (one operation per {period:g} ns clock)",
@@ -1408,7 +1409,9 @@ def _blocks(report: dict, records: Sequence[dict], errors: Sequence[dict],
         ("ul", [
             f"Library of every number below (unless a section says otherwise): {lib} "
             f"({report['liberty_path']}); {cond['voltage_v']:g} V, wire load "
-            f"{cond['wire_load']}, input slew {cond['slew_ns']:g} ns.",
+            f"{cond['wire_load']}, "
+            + ("slews propagated from the library's transition tables, ideal clock."
+               if cond['slew_ns'] is None else f"input slew {cond['slew_ns']:g} ns."),
             f"Energy per operation: gate-level simulation ({cond['sim']}) of the synthesised "
             f"netlist, checked against the golden model: workload '{cond['workload']}' "
             f"({cond['workload_text']}), {cond['ops']} operations, one per "
