@@ -2,12 +2,12 @@
 
 import re
 
-from amaranth.back import verilog
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
+from .. import verilog as _verilog
 from ..approx._common import check_choice, check_int
 from ..ternary.shared import SharedModule
 from .abu import ABU
@@ -461,8 +461,9 @@ class CGRA(wiring.Component):
         simulator can). This method converts it with each distinct switchbox (by its
         neighbours and whether its cell holds an FU) as one module,
         ``cgra_sb_w<W>_t<T>_<kind>_<sides>_<fu|empty>`` (:class:`hw.ternary.SharedModule`),
-        instantiated per cell; those modules' Verilog precedes the top module's. A crossbar is
-        converted as it is. Deterministic: the text depends only on the fabric and ``name``.
+        instantiated per cell, written with the top module in one :func:`hw.verilog.convert`
+        run (the ``top`` attribute on module ``name`` only). A crossbar is converted as it is.
+        Deterministic: the text depends only on the fabric and ``name``.
 
         Event-driven simulators in SystemVerilog mode (Icarus ``-g2012``, as cocotb runs it)
         do not run an ``always @*`` block at time 0 unless one of its inputs changes; Yosys
@@ -474,12 +475,13 @@ class CGRA(wiring.Component):
         """
         self._shared, self._sb_modules = True, {}
         try:
-            top = verilog.convert(self, name=name or self.module_name, emit_src=False)
+            name = name or self.module_name
+            top = _verilog.to_rtlil(self, name)
         finally:
             self._shared = False
-        shared = [self._sb_modules[key].verilog for key in sorted(self._sb_modules)]
+        shared = [self._sb_modules[key].rtlil for key in sorted(self._sb_modules)]
         self._sb_modules = {}
-        return _trigger_at_time_zero("".join(shared) + top)
+        return _trigger_at_time_zero(_verilog.convert_rtlil([*shared, top], name))
 
     def _switchbox(self, cell, sides, has_fu):
         """A switchbox: a submodule, or (``shared``) an instance of its shared module."""

@@ -1,12 +1,12 @@
 """The ternary convolution engine: a line buffer feeding ``n_o`` output-channel units."""
 
-from amaranth.back import verilog
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
+from .. import verilog as _verilog
 from ._common import check_bool, check_int, check_odd
 from ._unit import MAX_K, MAX_N_I, MAX_PIPELINE, Pooling
 from .codec import WordPacker, WordUnpacker, packed_layout
@@ -87,8 +87,8 @@ class TernaryEngine(wiring.Component):
     ``shared=True`` the OCU is converted once on construction (:class:`~hw.ternary.SharedModule`,
     module :attr:`~hw.ternary.OCU.module_name`) and the engine holds ``n_o``
     :class:`~amaranth.hdl.Instance` cells ``ocu0`` ... of it: for Verilog only (the Amaranth
-    simulator leaves instance outputs at 0); use :meth:`to_verilog`, which prepends the OCU
-    module. Both have the same ports and behaviour.
+    simulator leaves instance outputs at 0); use :meth:`to_verilog`, which writes the OCU
+    module with it. Both have the same ports and behaviour.
 
     Parameters
     ----------
@@ -291,12 +291,10 @@ class TernaryEngine(wiring.Component):
         Returns
         -------
         :class:`str`
-            The Verilog text (``emit_src=False``).
+            The Verilog text (:func:`hw.verilog.convert`: no source locations, the ``top``
+            attribute on module ``name`` only).
         """
-        text = verilog.convert(self, name=name, emit_src=False)
-        if self._shared:
-            text = self._module.verilog + text
-        return text
+        return _verilog.convert(self, name, modules=[self._module.rtlil] if self._shared else [])
 
     def elaborate(self, platform):
         m = Module()

@@ -7,6 +7,10 @@ converts one component once, under a chosen module name, and hands out
 signature, so that the instantiating design converts in the time of one copy and its Verilog
 holds one module body.
 
+The module is kept as RTLIL (:attr:`SharedModule.rtlil`): the instantiating design passes it to
+:func:`hw.verilog.convert`, which writes the design and its shared modules in one Yosys run (one
+``top`` attribute, on the instantiating design).
+
 Amaranth's simulator does not simulate instances -- it leaves their outputs at their initial
 values, silently -- so a design built this way is verified on its Verilog (cocotb), and its
 Amaranth-simulated twin uses ordinary submodules.
@@ -15,14 +19,13 @@ Amaranth-simulated twin uses ordinary submodules.
 import re
 from types import SimpleNamespace
 
-from amaranth.back import verilog
 from amaranth.hdl import ClockSignal, Instance, ResetSignal, Shape, ShapeCastable, Signal
 from amaranth.lib import data
 from amaranth.lib.wiring import In
 
-__all__ = ["SharedModule"]
+from .. import verilog as _verilog
 
-_MODULE = re.compile(r"^module\s+(\S+?)\s*\(([^)]*)\);", re.MULTILINE)
+__all__ = ["SharedModule"]
 
 
 class SharedModule:
@@ -38,10 +41,11 @@ class SharedModule:
 
     Attributes
     ----------
-    verilog : :class:`str`
-        Verilog of the module and its submodules (``emit_src=False``).
+    rtlil : :class:`str`
+        RTLIL of the module and its submodules (no source locations), for
+        :func:`hw.verilog.convert`.
     ports : :class:`tuple` of :class:`str`
-        Port names of the module, in the order Amaranth emitted them: each signature member's
+        Port names of the module, in port order: each signature member's
         path joined with ``__`` (``i_stream__payload``, ``i_stream__valid``, ...), plus ``clk``
         and ``rst`` when the design uses them.
 
@@ -56,14 +60,22 @@ class SharedModule:
             raise ValueError(f"Module name must be a Verilog identifier, not {name!r}")
         self._signature = component.signature
         self._name = name
-        self.verilog = verilog.convert(component, name=name, emit_src=False)
-        match = next(m for m in _MODULE.finditer(self.verilog) if m.group(1) == name)
-        self.ports = tuple(port.strip() for port in match.group(2).split(","))
+        self.rtlil = _verilog.to_rtlil(component, name)
+        self.ports = _verilog.rtlil_ports(self.rtlil, name)
+        self._verilog = None
 
     @property
     def name(self):
         """Verilog module name."""
         return self._name
+
+    @property
+    def verilog(self):
+        """Verilog of the module and its submodules on their own (:func:`hw.verilog.convert`;
+        the module carries the ``top`` attribute)."""
+        if self._verilog is None:
+            self._verilog = _verilog.convert_rtlil([self.rtlil], self._name)
+        return self._verilog
 
     def instance(self, *, name=None, domain="sync"):
         """A new instance of the module and the interface it is connected to.
