@@ -14,7 +14,7 @@ All three are purely combinational and steered by fields of the configuration re
   its type.
 """
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Mux
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
@@ -196,18 +196,20 @@ class Switchbox(wiring.Component):
             if not self._sides[s]:
                 continue
             for t in range(T):
-                out = self.wire_out[T * s + t]
-                with m.Switch(self.cfg[T * s + t]):
-                    for v in (1, 2, 3):
-                        side = (s + v) % 4
-                        if self._sides[side]:
-                            with m.Case(v):
-                                track = tin(self._kind, side, s, t, T)
-                                m.d.comb += out.eq(self.wire_in[T * side + track])
-                    if self._has_fu:
-                        for p in (0, 1):
-                            with m.Case(4 + p):
-                                m.d.comb += out.eq(self.fu_out[p])
+                # a mux written as an expression, not with m.Switch: a process would drive
+                # only the wires of sides with a neighbour, Yosys would write the others' 0 as
+                # an `always @*` block that reads nothing, which event-driven simulators never
+                # run (the wires stay x)
+                cfg, out = self.cfg[T * s + t], 0
+                for v in (1, 2, 3):
+                    side = (s + v) % 4
+                    if self._sides[side]:
+                        track = tin(self._kind, side, s, t, T)
+                        out = Mux(cfg == v, self.wire_in[T * side + track], out)
+                if self._has_fu:
+                    for p in (0, 1):
+                        out = Mux(cfg == 4 + p, self.fu_out[p], out)
+                m.d.comb += self.wire_out[T * s + t].eq(out)
         return m
 
 
