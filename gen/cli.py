@@ -324,8 +324,11 @@ def _make_dirs(*dirs: tuple[str, str]) -> None:
 
 def _check_liberty(explicit: str | None, what: str = "--liberty") -> Path:
     """Resolve and fully read the liberty file before any output (a bad one fails here)."""
-    from .synth import SynthesisError, check_liberty
+    from .synth import SynthesisError, check_liberty, resolve_liberty
 
+    path = resolve_liberty(explicit)
+    if path.is_file() and path.stat().st_size > 32 << 20:  # about 10 s a 32 MiB
+        _note(f"reading liberty file {path} ({path.stat().st_size >> 20} MiB)")
     try:
         return check_liberty(explicit)
     except SynthesisError as e:  # no cells, no NAND2: the library is unusable input
