@@ -240,8 +240,8 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
     digest = digest.hexdigest()[:16]
     gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
                        (_FLOW_VERSION, kernel, digest, seed, simulator, wire_load, slew))
-    if gl.cached_data is not None:
-        return CGRAEnergyResult(**gl.cached_data)
+    if (cached := gl.cached(CGRAEnergyResult)) is not None:
+        return cached
     sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
                                                      gl.netlist_path, gl.wrapper)
     repro = _repro(inst, kernel, seed, simulator, liberty)

@@ -211,8 +211,8 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
     gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
                        (_FLOW_VERSION, input_zero, vectors, seed, simulator, wire_load, slew,
                         *(() if weights == "encoding" else (weights,))))
-    if gl.cached_data is not None:
-        return CIMEnergyResult(**gl.cached_data)
+    if (cached := gl.cached(CIMEnergyResult)) is not None:
+        return cached
     sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
                                                      gl.netlist_path, gl.wrapper)
 

@@ -414,7 +414,5 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
         seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-        tmp.replace(cached)
+        files.atomic_write(cached, json.dumps(result.to_dict(), indent=1) + "\n")
     return result

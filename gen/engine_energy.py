@@ -391,7 +391,7 @@ def _gate_level(inst: Instance, plan, tag: str, *, liberty, sim, wire_load, slew
     wrapper = root / f"{ve.DUMP_TOP}.v"
     text = ve.dump_wrapper(ports(inst, netlist.read_text()), inst.module)
     if not wrapper.exists() or wrapper.read_text() != text:
-        wrapper.write_text(text)
+        files.atomic_write(wrapper, text)
     vcd = (root / "activity" / f"engine-{tag}.vcd").resolve()
     vcd.parent.mkdir(parents=True, exist_ok=True)
     note(f"gate-level simulation of the engine ({simulator}, {tag})")
@@ -449,9 +449,7 @@ def _store(path: Path | None, result) -> None:
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-    tmp.replace(path)
+    files.atomic_write(path, json.dumps(result.to_dict(), indent=1) + "\n")
 
 
 def _repro(inst: Instance, extra: list[str]) -> str:

@@ -24,7 +24,8 @@ import zlib
 from pathlib import Path
 
 __all__ = ["InputFileError", "MiB", "GiB", "input_file", "read_bytes", "read_text", "gunzip",
-           "check_output_dir", "make_output_dir", "atomic_write", "read_cache_json"]
+           "check_output_dir", "make_output_dir", "atomic_write", "read_cache_json",
+           "stamp_current"]
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -251,6 +252,26 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
             tmp.unlink()
         raise
     return p
+
+
+def stamp_current(path: str | os.PathLike, digest: str) -> bool:
+    """Whether build stamp ``path`` holds ``digest`` (the build it stamps is complete and current).
+
+    When it does not, the stamp is removed before the caller rebuilds, so a build that fails or
+    is interrupted leaves no stamp a later run could trust; the caller writes the new stamp with
+    :func:`atomic_write` only after the build has completed.
+    """
+    p = Path(path)
+    try:
+        if p.read_bytes() == digest.encode("utf-8"):
+            return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        p.unlink()
+    return False
 
 
 def read_cache_json(path: str | os.PathLike | None) -> dict | None:

@@ -271,7 +271,7 @@ def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
         digest.update(s.read_bytes())
     digest.update(repr((sim, args)).encode())
     stamp = build_dir / "build.stamp"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    if files.stamp_current(stamp, digest.hexdigest()):
         return
     build_dir.mkdir(parents=True, exist_ok=True)
     with _verilator_makeflags(sim):
@@ -283,7 +283,7 @@ def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
         except (SystemExit, subprocess.CalledProcessError) as e:
             raise EnergyError(f"building the gate-level testbench for {sim} failed ({e}); see "
                               f"{build_dir / 'build.log'}") from None
-    stamp.write_text(digest.hexdigest())
+    files.atomic_write(stamp, digest.hexdigest())
 
 
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
@@ -331,9 +331,18 @@ class GateLevelBench:
         if self.cached_path is None:
             return
         self.cached_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.cached_path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(data, indent=1) + "\n")
-        tmp.replace(self.cached_path)
+        files.atomic_write(self.cached_path, json.dumps(data, indent=1) + "\n")
+
+    def cached(self, cls):
+        """``cls(**cached_data)``, or None when there is no cached result or it does not fit
+        ``cls`` (an entry of another format: removed, so that it is recomputed)."""
+        if self.cached_data is None:
+            return None
+        try:
+            return cls(**self.cached_data)
+        except TypeError:
+            self.cached_path.unlink(missing_ok=True)
+            return None
 
 
 def prepare_bench(inst: Instance, liberty, library, lib_path, build_root, cache_dir,
@@ -346,7 +355,7 @@ def prepare_bench(inst: Instance, liberty, library, lib_path, build_root, cache_
     wrapper = root / f"{WRAPPER}.v"
     text = wrapper_verilog(netlist_path.read_text(), inst.module)
     if not wrapper.exists() or wrapper.read_text() != text:
-        wrapper.write_text(text)
+        files.atomic_write(wrapper, text)
     key = hashlib.sha256()
     for part in (netlist_path.read_bytes(), models.read_bytes(), _digest(Path(lib_path)), text,
                  bench.read_bytes(), repr((*options, inst.module))):
@@ -440,8 +449,8 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
     bench = Path(__file__).resolve().parent.parent / "verif" / "ternary" / "ocu_cocotb.py"
     gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
                        (_FLOW_VERSION, density, measured, seed, simulator, wire_load, slew))
-    if gl.cached_data is not None:
-        return OCUEnergyResult(**gl.cached_data)
+    if (cached := gl.cached(OCUEnergyResult)) is not None:
+        return cached
     sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
                                                      gl.netlist_path, gl.wrapper)
 
