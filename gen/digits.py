@@ -35,9 +35,11 @@ Results are cached in ``build/cache/digits/`` as ``.npz``, keyed by the seed and
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no lock, at worst trained twice
     fcntl = None
 
+from gen import files
 from sim_models.ternary import FoldedBatchNorm, TernaryLayer, TernaryNetwork, ternarise
 
 __all__ = ["CACHE", "DigitsResult", "cache_path", "code_version", "load_data",
@@ -439,27 +442,33 @@ def _save(result: DigitsResult, path: Path) -> None:
         )
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(path)
+    npz = io.BytesIO()
+    np.savez(npz, **arrays)
+    files.atomic_write(path, npz.getvalue())
 
 
-def _load(path: Path) -> DigitsResult:
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(str(data["meta"]))
-        layers = []
-        for i, spec in enumerate(meta.pop("layers")):
-            lo = data[f"lo{i}"] if f"lo{i}" in data else None
-            hi = data[f"hi{i}"] if f"hi{i}" in data else None
-            layers.append(TernaryLayer(data[f"w{i}"], lo, hi, **spec))
-        return DigitsResult(
-            **meta,
-            layers=tuple(layers),
-            test_images=data["test_images"],
-            test_labels=data["test_labels"],
-            test_predictions=data["test_predictions"],
-            cached=True,
-        )
+def _load(path: Path) -> DigitsResult | None:
+    """The cached result in ``path``, or None when there is none or it is damaged (truncated,
+    garbled, of another format): the caller then trains again and replaces it."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            layers = []
+            for i, spec in enumerate(meta.pop("layers")):
+                lo = data[f"lo{i}"] if f"lo{i}" in data else None
+                hi = data[f"hi{i}"] if f"hi{i}" in data else None
+                layers.append(TernaryLayer(data[f"w{i}"], lo, hi, **spec))
+            return DigitsResult(
+                **meta,
+                layers=tuple(layers),
+                test_images=data["test_images"],
+                test_labels=data["test_labels"],
+                test_predictions=data["test_predictions"],
+                cached=True,
+            )
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile):
+        return None
 
 
 def cache_path(seed: int, cache_dir: str | os.PathLike = CACHE) -> Path:
@@ -519,15 +528,15 @@ def train(
     if cache_dir is None:
         return _train(seed, None, progress)
     path = cache_path(seed, cache_dir)
-    if path.is_file():
-        return _load(path)
+    if (cached := _load(path)) is not None:
+        return cached
     path.parent.mkdir(parents=True, exist_ok=True)
     # one process trains, concurrent ones (e.g. pytest workers) wait and then load its result
     with open(path.with_suffix(".lock"), "w") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.is_file():
-            return _load(path)
+        if (cached := _load(path)) is not None:
+            return cached
         return _train(seed, path, progress)
 
 

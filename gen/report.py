@@ -28,6 +28,7 @@ synthesis of a point writes to ``build/synth/<module>/`` whatever the library).
 from __future__ import annotations
 
 import html
+import io
 import json
 import math
 import os
@@ -142,7 +143,9 @@ def error_record(inst: Instance, samples: int | None = None) -> dict:
         :meth:`sim_models.approx.ErrorMetrics.to_dict`; cached in ``build/cache/errors`` by
         golden model and evaluation mode.
     """
-    from sim_models.approx import characterise
+    from dataclasses import fields
+
+    from sim_models.approx import ErrorMetrics, characterise
 
     width = inst.params["width"]
     exhaustive = width <= 8 or (samples is None and width <= 16)
@@ -151,15 +154,13 @@ def error_record(inst: Instance, samples: int | None = None) -> dict:
     mode = "exhaustive" if exhaustive else f"samples={samples or 1_000_000}"
     path = CACHE / f"{inst.design.name}-{key}-{mode}.json"
     record = files.read_cache_json(path)  # None: absent, or damaged and removed
-    if record is not None:
+    if record is not None and set(record) == {f.name for f in fields(ErrorMetrics)}:
         return record
     m = characterise(inst.model, exhaustive=True if exhaustive else None,
                      samples=None if exhaustive else (samples or 1_000_000), seed=1)
     record = m.to_dict()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record, indent=1))
-    tmp.replace(path)
+    files.atomic_write(path, json.dumps(record, indent=1))
     return record
 
 
@@ -964,8 +965,10 @@ def _plot(records: Sequence[dict], path: Path, *, liberty: str, ops: int, seed: 
                  "unsigned; step line: Pareto front (lower is better on both axes)",
                  fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata={"Software": None})
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120, metadata={"Software": None})
     plt.close(fig)
+    files.atomic_write(path, png.getvalue())
     return {"fronts": fronts, "symlog_linthresh_pct": linthresh}
 
 
@@ -1331,7 +1334,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     outdir.mkdir(parents=True, exist_ok=True)
     flat = [{"module": i.module, "design": i.design.name, "params": i.params,
              "mode": _mode_text(r), **r} for i, r in zip(insts, errors, strict=True)]
-    (outdir / "errors.json").write_text(json.dumps(flat, indent=1) + "\n")
+    files.atomic_write(outdir / "errors.json", json.dumps(flat, indent=1) + "\n")
     first = energies[0][0]
     conditions = {k: first[k] for k in ("workload", "workload_text", "ops", "seed", "sim",
                                         "voltage_v", "period_ns", "slew_ns", "wire_load")}
@@ -1371,11 +1374,11 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         "cgra": cgra_section,
         "limits": limits,
     }
-    (outdir / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    files.atomic_write(outdir / "report.json", json.dumps(report, indent=1) + "\n")
     blocks = _blocks(report, records, errors, insts, paper_blocks, lib_names)
-    (outdir / "index.md").write_text(_render_md(blocks))
+    files.atomic_write(outdir / "index.md", _render_md(blocks))
     index = outdir / "index.html"
-    index.write_text(_render_html(blocks, report["title"]))
+    files.atomic_write(index, _render_html(blocks, report["title"]))
     _progress(progress, f"report written to {outdir} in "
                         f"{_duration(time.perf_counter() - t_start)}")
     return index
