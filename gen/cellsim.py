@@ -68,6 +68,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import files
 from .liberty import (
     Cell,
     FlipFlop,
@@ -624,5 +625,5 @@ def write_cell_models(library: Library, cells: Iterable[str] | None, path: str |
     text = cell_models(library, cells)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    files.atomic_write(out, text)
     return out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .liberty import Attribute, Group, LibertyError, QStr, load, parse_file
 
 __all__ = ["CELLS", "SIMPLIFICATIONS", "build_compact", "format_group", "main"]
@@ -309,7 +310,7 @@ def write_compact(src: str | Path, out: str | Path, cells: Iterable[str] = CELLS
     """Write the compact library ``out`` from ``src``; returns the kept cell names."""
     lib, kept = build_compact(src, cells)
     text = _header(str(src), kept) + "\n".join(format_group(lib)) + "\n"
-    Path(out).write_text(text, encoding="ascii")
+    files.atomic_write(out, text.encode("ascii"))
     load(out)  # the result must read back
     return kept
 

@@ -127,11 +127,6 @@ def resolve_liberty(explicit: str | os.PathLike | None = None) -> Path:
     return path
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file, so concurrent readers never see half a file."""
-    files.atomic_write(path, text)
-
-
 def _existing(path: Path, what: str) -> Path:
     """``path`` if it is a regular file within the liberty size limit (ValueError otherwise)."""
     return files.input_file(path, what, max_bytes=MAX_LIBERTY_BYTES)
@@ -332,7 +327,7 @@ def _supports_dont_use(cmd: Sequence[str], work: Path) -> bool:
             out = ""
         known[ident] = {"dont_use": out.count("-dont_use") >= 2}
         work.mkdir(parents=True, exist_ok=True)
-        _write_atomic(memo, json.dumps(known, indent=2, sort_keys=True) + "\n")
+        files.atomic_write(memo, json.dumps(known, indent=2, sort_keys=True) + "\n")
     return bool(known[ident]["dont_use"])
 
 
@@ -1147,7 +1142,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     outdir.mkdir(parents=True, exist_ok=True)
     for name in _OUTPUTS:
         if (rundir / name).exists() and rundir != outdir:
-            shutil.copyfile(rundir / name, outdir / name)
+            files.atomic_write(outdir / name, (rundir / name).read_bytes())
     data.update(liberty=lib_label, liberty_path=str(lib_path), cached=cached,
                 netlist=str(outdir / "netlist.v"), netlist_json=str(outdir / "netlist.json"),
                 log=str(outdir / "synth.log"))

@@ -132,19 +132,20 @@ class Program:
         length = cfg.length(fab)
         written = []
         p = out / "config.hex"
-        p.write_text(f"{self.config:0{max(1, -(-length // 4))}x}\n")
+        files.atomic_write(p, f"{self.config:0{max(1, -(-length // 4))}x}\n")
         written.append(p)
         p = out / "config.txt"
-        p.write_text("".join(f"{f.name} {f.offset} {f.width} {self.config_values[f.name]}\n"
-                             for f in cfg.layout(fab)))
+        files.atomic_write(p, "".join(f"{f.name} {f.offset} {f.width} "
+                                      f"{self.config_values[f.name]}\n"
+                                      for f in cfg.layout(fab)))
         written.append(p)
         for ident in fab.ids:
             digits = max(1, -(-isa.width(ident.type, fab) // 4))
             p = out / f"imem_{ident.name}.hex"
-            p.write_text("".join(f"{w:0{digits}x}\n" for w in self.imems[ident.name]))
+            files.atomic_write(p, "".join(f"{w:0{digits}x}\n" for w in self.imems[ident.name]))
             written.append(p)
         p = out / "program.json"
-        p.write_text(json.dumps({
+        files.atomic_write(p, json.dumps({
             "source": self.filename,
             "fabric": fab.to_dict(),
             "rows": self.rows,
