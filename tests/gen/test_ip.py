@@ -6,10 +6,11 @@ simulators never run one); ``verilator --lint-only -Wall`` passes through the em
 waivers) from another directory; Yosys ``hierarchy`` without ``-top`` picks the module. For a
 sample, FuseSoC runs the ``lint`` target and sets up ``sim`` and ``synth``.
 
-Each design point is generated once per pytest worker (a module-level cache); the points of one
-design share an xdist group, so they land on one worker. The default CGRA fabric and the default
-ternary engine (2.5 MB of Verilog, minutes of lint) are ``slow``; the engine's fast point is
-``n_i=8, n_o=4, image_width=16``.
+Each design point is generated once per pytest worker (a module-level cache); the tests of one
+point share an xdist group, so they land on one worker. The default CGRA fabric (half a minute)
+and the default ternary engine (2.5 MB of Verilog, four minutes of lint) are ``slow``; the fast
+points stand in for them: the example mesh ``small_mesh.toml`` (switchbox modules, loops through
+them) and the engine at ``n_i=8, n_o=4, image_width=16``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ import pytest
 from gen.designs import DEFAULT_SET, instantiate
 from gen.verilog import emit
 
+ROOT = Path(__file__).resolve().parents[2]
+#: the example mesh of disjoint switchboxes: the fast mesh point (the default fabric is slow)
+SMALL_MESH = str(ROOT / "gen" / "cgra" / "fabrics" / "small_mesh.toml")
+
 #: (design, parameters, slow): the default set, then every other design at its defaults
 POINTS = [
     *((name, params, False) for name, params in DEFAULT_SET),
@@ -31,6 +36,7 @@ POINTS = [
     ("binary_ocu", {}, False),
     ("cim_macro", {}, False),
     ("cgra", {}, False),
+    ("cgra", {"fabric": SMALL_MESH}, False),
     ("cgra", {"fabric": "default"}, True),
     ("ternary_engine", {"n_i": 8, "n_o": 4, "image_width": 16}, False),
     ("ternary_engine", {}, True),
@@ -41,12 +47,12 @@ FUSESOC = [("drum", {"width": 8, "k": 4}), ("cim_macro", {}), ("cgra", {})]
 
 
 def _id(name, params):
-    return name + "".join(f"-{k}={v}" for k, v in params.items())
+    return name + "".join(f"-{k}={Path(str(v)).name}" for k, v in params.items())
 
 
 def _params(points):
     return [pytest.param(name, params, id=_id(name, params),
-                         marks=[pytest.mark.xdist_group(f"ip_{name}"),
+                         marks=[pytest.mark.xdist_group(f"ip_{_id(name, params)}"),
                                 *([pytest.mark.slow] if slow else [])])
             for name, params, slow in points]
 
@@ -153,6 +159,17 @@ def test_yosys_hierarchy_without_top_picks_the_module(outdir, name, params):
             [], [e.module])
 
 
+@pytest.mark.parametrize("name,params", [
+    pytest.param(n, p, id=_id(n, p), marks=pytest.mark.xdist_group(f"ip_{_id(n, p)}"))
+    for n, p in (("ternary_engine", {"n_i": 8, "n_o": 4, "image_width": 16}),
+                 ("cgra", {"fabric": SMALL_MESH}))])
+def test_designs_with_shared_modules_are_byte_identical_across_runs(outdir, tmp_path, name,
+                                                                    params):
+    first = emitted(outdir, name, params)
+    again = emit(instantiate(name, params), tmp_path)
+    assert again.verilog.read_bytes() == first.verilog.read_bytes()
+
+
 def _fusesoc(cores: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("fusesoc")
     return subprocess.run([str(exe), "--cores-root", str(cores), "run", *args], cwd=cwd,
@@ -160,7 +177,7 @@ def _fusesoc(cores: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name,params", [
-    pytest.param(n, p, id=_id(n, p), marks=pytest.mark.xdist_group(f"ip_{n}"))
+    pytest.param(n, p, id=_id(n, p), marks=pytest.mark.xdist_group(f"fusesoc_{n}"))
     for n, p in FUSESOC])
 def test_fusesoc_lint_sim_and_synth_targets(tmp_path, name, params):
     pytest.importorskip("fusesoc", reason="fusesoc and edalize come with the test extra")
