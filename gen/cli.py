@@ -230,6 +230,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="window start (default: dump start)")
     p.add_argument("--end", type=_real(0.0, MAX_TIME_NS, above=True, unit=" ns"), metavar="NS",
                    help="window end (default: dump end)")
+    p.add_argument("--input-slew", type=_real(0.0, 1000.0, unit=" ns"), metavar="NS",
+                   help="slew of the primary inputs when slews are propagated (default 0, "
+                   "as OpenSTA without set_input_transition)")
     p.add_argument("--allow-partial", action="store_true",
                    help="accept a dump that annotates only part of the netlist's nets (the "
                    "rest count as never toggling; the output states the coverage)")
@@ -503,7 +506,7 @@ def _cmd_synth(args) -> int:
         for inst in todo:
             r = synthesize(inst, liberty=args.liberty, build_dir=out,
                            cache_dir=None if args.no_cache else f"{CACHE_DIR}/synth",
-                           progress=_note)
+                           progress=_note if sys.stderr.isatty() else None)
             results.append(r)
             if not args.json:
                 print(_synth_summary(r) + ("\n" if args.all else ""), flush=True)
@@ -845,6 +848,8 @@ def _cmd_power(args) -> int:
     from .files import input_file
     from .netlist import NetlistError, load_netlist
 
+    if args.input_slew is not None and args.slew is not None:
+        raise UsageError("--input-slew goes with propagated slews; --slew fixes every slew")
     if args.start is not None and args.end is not None and not args.start < args.end:
         raise UsageError(f"--end ({args.end:g} ns) must be later than --start "
                          f"({args.start:g} ns)")
@@ -860,6 +865,7 @@ def _cmd_power(args) -> int:
         activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
         netlist = load_netlist(args.netlist, args.top, library)
         res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew,
+                            input_slew=(args.input_slew or 0.0) * 1e-9,
                             allow_partial=args.allow_partial)
     except (NetlistError, act.ActivityError, power.PowerError) as e:
         print(f"edgeforge: power failed: {e}", file=sys.stderr)

@@ -138,8 +138,9 @@ def test_cli_energy_json_and_errors(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "energy/op" in out and "fJ" in out and "no glitch power" in out
     for argv, message in (
-        (["--ops", "0"], "Ops must be an integer between 1 and 65536"),
-        (["--slew", "-1"], "--slew must be a time in ns between 0 and 1000"),
+        (["--ops", "0"], "argument --ops: must be an integer between 1 and 65536, not 0"),
+        (["--slew", "-1"],
+         "argument --slew: must be a finite number above 0 ns and at most 1000 ns, not -1"),
         (["--liberty", "x.lib"], "liberty file x.lib does not exist"),
         (["-p", "k=99"], "K must be an integer between 3 and 7 (width - 1), not 99"),
     ):
