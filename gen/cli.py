@@ -515,9 +515,11 @@ def _cmd_synth(args) -> int:
         return 2
     if args.all:
         liberty = results[0].liberty
-        (out / "summary.json").write_text(json.dumps(
+        from .files import atomic_write
+
+        atomic_write(out / "summary.json", json.dumps(
             {"liberty": liberty, "designs": [r.to_dict() for r in results]}, indent=2) + "\n")
-        (out / "summary.md").write_text(_synth_markdown(results, liberty))
+        atomic_write(out / "summary.md", _synth_markdown(results, liberty))
         if not args.json:
             print(f"{out / 'summary.json'}\n{out / 'summary.md'}")
     if args.json:

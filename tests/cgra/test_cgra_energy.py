@@ -133,7 +133,8 @@ def test_modules_map_to_units_and_categories():
      "Kernel must be one of dot, fir, gemm, vadd, conv3x3, not 'nosuch'"),
     (["energy", "drum", "--kernel", "dot"], "--kernel is for cgra, not drum"),
     (["energy", "cgra", "--density", "0.5"], "cgra takes --kernel and --seed"),
-    (["energy", "cgra", "-p", "mul=booth"], "Mul must be '', 'exact', 'drum' or 'roup'"),
+    (["energy", "cgra", "-p", "mul=booth"],
+     "Parameter mul must be one of '', 'exact', 'drum', 'roup', not 'booth'"),
 ])
 def test_energy_cli_errors_exit_2(capsys, argv, message):
     assert main(argv) == 2
