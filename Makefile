@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## verilog: the default design set into build/verilog/ (.v, .json, .f, .core per design)
+## verilog: the default design set into build/verilog/ (.v, .json, .vlt, .f, .core per design)
 verilog: $(STAMP)
 	$(BIN)/edgeforge verilog --all -o build/verilog
 

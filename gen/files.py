@@ -23,6 +23,8 @@ import stat
 import zlib
 from pathlib import Path
 
+from verif.atomic import atomic_write, stamp_current
+
 __all__ = ["InputFileError", "MiB", "GiB", "input_file", "read_bytes", "read_text", "gunzip",
            "check_output_dir", "make_output_dir", "atomic_write", "read_cache_json",
            "stamp_current"]
@@ -232,46 +234,6 @@ def make_output_dir(path: str | os.PathLike, what: str = "output directory") -> 
             reason += " (a read-only or virtual file system?)"
         raise InputFileError(f"{what} {p} cannot be created: {reason}") from None
     return p
-
-
-def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
-
-    Readers (and later runs) see either the old file or the whole new one, never a part; a
-    failure removes the temporary file and re-raises.
-    """
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        with open(tmp, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return p
-
-
-def stamp_current(path: str | os.PathLike, digest: str) -> bool:
-    """Whether build stamp ``path`` holds ``digest`` (the build it stamps is complete and current).
-
-    When it does not, the stamp is removed before the caller rebuilds, so a build that fails or
-    is interrupted leaves no stamp a later run could trust; the caller writes the new stamp with
-    :func:`atomic_write` only after the build has completed.
-    """
-    p = Path(path)
-    try:
-        if p.read_bytes() == digest.encode("utf-8"):
-            return True
-    except FileNotFoundError:
-        return False
-    except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        p.unlink()
-    return False
 
 
 def read_cache_json(path: str | os.PathLike | None) -> dict | None:

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gen import files
-
 from . import sim as _sim
+from .atomic import atomic_write, stamp_current
 
 __all__ = ["Port", "HarnessResult", "VectorHarness", "dump_wrapper", "to_bit_patterns",
            "from_bit_patterns", "vector_time"]
@@ -430,14 +429,14 @@ class VectorHarness:
         wrapper = self.build_dir / f"{TOP}.v"
         text = self.wrapper_verilog()
         if not wrapper.exists() or wrapper.read_text() != text:
-            files.atomic_write(wrapper, text)
+            atomic_write(wrapper, text)
         sources = [*self.sources, wrapper]
         digest = hashlib.sha256()
         for s in sources:
             digest.update(s.read_bytes())
         digest.update(repr((self.sim, self._build_args(), self.waves)).encode())
         stamp = self.build_dir / "build.stamp"
-        if files.stamp_current(stamp, digest.hexdigest()):
+        if stamp_current(stamp, digest.hexdigest()):
             return self.build_dir
         runner = get_runner(self.sim)
         with _verilator_makeflags(self.sim):
@@ -460,7 +459,7 @@ class VectorHarness:
                     f"Building {self.top} for {self.sim} failed ({e}); see "
                     f"{self.build_dir / 'build.log'}"
                 ) from None
-        files.atomic_write(stamp, digest.hexdigest())
+        atomic_write(stamp, digest.hexdigest())
         return self.build_dir
 
     # -- run ---------------------------------------------------------------------------------

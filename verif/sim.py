@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from gen import files
+from verif.atomic import atomic_write, stamp_current
 
 __all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "verilator_selected",
            "prepare", "build_design", "build_lock", "run_job"]
@@ -185,7 +185,7 @@ def _build_design(inst, sim, build_dir, emit, get_runner):
     digest = hashlib.sha256(e.verilog.read_bytes())
     digest.update(repr((sim, args)).encode())
     stamp = build_dir / "build.stamp"
-    if files.stamp_current(stamp, digest.hexdigest()):
+    if stamp_current(stamp, digest.hexdigest()):
         return e.verilog, 0.0
     t0 = time.perf_counter()
     with _verilator_makeflags(sim):
@@ -197,7 +197,7 @@ def _build_design(inst, sim, build_dir, emit, get_runner):
         except (SystemExit, subprocess.CalledProcessError) as err:
             raise RuntimeError(f"Building {inst.module} for {sim} failed ({err}); see "
                                f"{build_dir / 'build.log'}") from None
-    files.atomic_write(stamp, digest.hexdigest())
+    atomic_write(stamp, digest.hexdigest())
     return e.verilog, time.perf_counter() - t0
 
 

@@ -51,8 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gen import files
 from sim_models.ternary import TernaryLayer, pack_trits, unpack_trits
+from verif.atomic import atomic_write, stamp_current
 
 from .. import sim as _sim
 from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
@@ -647,7 +647,7 @@ def _build(sources: list[Path], top: str, sim: str, build_dir: Path, trace: bool
     digest.update(repr((sim, top, args, trace)).encode())
     stamp = build_dir / "build.stamp"
     with _locked(build_dir / "build.lock"):
-        if files.stamp_current(stamp, digest.hexdigest()):
+        if stamp_current(stamp, digest.hexdigest()):
             return 0.0
         t0 = time.perf_counter()
         with _verilator_makeflags(sim):
@@ -659,7 +659,7 @@ def _build(sources: list[Path], top: str, sim: str, build_dir: Path, trace: bool
             except (SystemExit, subprocess.CalledProcessError) as err:
                 raise RuntimeError(f"Building {top} for {sim} failed ({err}); see "
                                    f"{build_dir / 'build.log'}") from None
-        files.atomic_write(stamp, digest.hexdigest())
+        atomic_write(stamp, digest.hexdigest())
         return time.perf_counter() - t0
 
 
@@ -751,14 +751,14 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
         text = component.to_verilog(module)
         rtl = build_dir / f"{module}.v"
         if not rtl.exists() or rtl.read_text() != text:
-            files.atomic_write(rtl, text)
+            atomic_write(rtl, text)
         sources = [rtl]
         top = module
         if trace:
             wrapper = build_dir / f"{DUMP_TOP}.v"
             wtext = dump_wrapper(_ports(component), module)
             if not wrapper.exists() or wrapper.read_text() != wtext:
-                files.atomic_write(wrapper, wtext)
+                atomic_write(wrapper, wtext)
             sources.append(wrapper)
             top = DUMP_TOP
     sources = [Path(s).resolve() for s in sources]
