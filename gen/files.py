@@ -19,6 +19,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import stat
 import zlib
 from pathlib import Path
@@ -278,3 +279,16 @@ def new_dirs(path: str | os.PathLike):
             except OSError:
                 break
         raise
+
+
+def publish_dir(scratch: Path, final: Path) -> None:
+    """Put a completed scratch directory in place of ``final`` (a cache entry), by a rename.
+
+    Another process that put the same result in place first wins; the caller removes
+    ``scratch`` in any case.
+    """
+    shutil.rmtree(final, ignore_errors=True)
+    try:
+        scratch.rename(final)
+    except OSError:  # another process put the same result in place first
+        pass

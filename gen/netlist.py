@@ -204,11 +204,7 @@ def _yosys_json_run(verilog: Path, text: bytes, stubs: str, top: str, cmd: list[
         data = _read_json(scratch / "netlist.json")
         if data is None:
             raise NetlistError(f"{verilog}: Yosys wrote no readable JSON netlist")
-        shutil.rmtree(rundir, ignore_errors=True)
-        try:
-            scratch.rename(rundir)
-        except OSError:  # another process put the same result in place first
-            pass
+        files.publish_dir(scratch, rundir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return data

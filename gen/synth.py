@@ -1130,12 +1130,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
             data["dont_use"] = used_dont_use
             files.atomic_write(scratch / "result.json",
                                json.dumps(data, indent=2, sort_keys=True) + "\n")
-            if rundir.exists():
-                shutil.rmtree(rundir, ignore_errors=True)
-            try:
-                scratch.rename(rundir)
-            except OSError:  # another process put the same result in place first
-                pass
+            files.publish_dir(scratch, rundir)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
