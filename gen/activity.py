@@ -282,8 +282,7 @@ def read_activity(
             return _read_fst(shown, parts, start, end, include_subscopes)
         if magic.lstrip()[:1] == b"$":
             return _VcdReader(shown, parts, start, end, include_subscopes, gzipped=False).run()
-    what = "empty" if not magic else f"starts with {magic[:8]!r}"
-    raise ActivityError(f"{shown} is not a VCD or FST file ({what})")
+    raise ActivityError(f"{shown} is not a VCD or FST file: {files.describe_head(magic)}")
 
 
 @contextlib.contextmanager
@@ -634,7 +633,8 @@ class _VcdReader:
                 token = match.group()
                 if command is None:
                     if not token.startswith(b"$") or token == b"$end":
-                        raise self._error(line_no, f"unexpected {token[:40]!r} in the header")
+                        shown_token = token[:40].decode("utf-8", "replace")
+                        raise self._error(line_no, f"unexpected {shown_token!r} in the header")
                     command, args, command_line = token, [], line_no
                     continue
                 if token != b"$end":

@@ -14,7 +14,7 @@ import zipfile
 
 import numpy as np
 
-from .files import InputFileError, MiB, input_file
+from .files import InputFileError, MiB, describe_head, input_file
 
 __all__ = ["MAX_ARRAY_BYTES", "load_npy", "load_npz"]
 
@@ -23,25 +23,6 @@ MAX_ARRAY_BYTES = 256 * MiB
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
-
-
-def _kind_of(head: bytes) -> str:
-    """What a file that is not the expected format looks like, without echoing its bytes."""
-    if not head:
-        return "it is empty"
-    if head.startswith(_NPY_MAGIC):
-        return "it is a .npy array file"
-    if head.startswith(_ZIP_MAGIC):
-        return "it is a zip archive (.npz)"
-    if head.startswith(b"\x1f\x8b"):
-        return "it is gzip-compressed data"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "it holds binary data of another kind"
-    if all(c.isprintable() or c in "\r\n\t" for c in text):
-        return "it holds text"
-    return "it holds binary data of another kind"
 
 
 def _head(path: os.PathLike, what: str) -> bytes:
@@ -83,7 +64,7 @@ def load_npy(path: str | os.PathLike, what: str, *,
     p = input_file(path, what, max_bytes=max_bytes)
     head = _head(p, what)
     if not head.startswith(_NPY_MAGIC):
-        raise InputFileError(f"{what} {p} is not a .npy array file: {_kind_of(head)}")
+        raise InputFileError(f"{what} {p} is not a .npy array file: {describe_head(head)}")
     try:
         return np.load(p, allow_pickle=False)
     except (OSError, ValueError, EOFError) as e:
@@ -106,7 +87,7 @@ def load_npz(path: str | os.PathLike, what: str, names: tuple[str, ...], *,
     p = input_file(path, what, max_bytes=max_bytes)
     head = _head(p, what)
     if not head.startswith(_ZIP_MAGIC):
-        raise InputFileError(f"{what} {p} is not a .npz archive: {_kind_of(head)}")
+        raise InputFileError(f"{what} {p} is not a .npz archive: {describe_head(head)}")
     try:
         with zipfile.ZipFile(p) as z:
             size = sum(i.file_size for i in z.infolist())

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sim_models.approx.metrics import MAX_SAMPLES
 
+from .designs import parse_int
+
 __all__ = ["main"]
 
 #: Exit status after a closed pipe on standard output (``edgeforge list | head -1``): what a
@@ -74,7 +76,7 @@ def _integer(lo: int, hi: int):
         if len(stripped) > 40:
             raise argparse.ArgumentTypeError(f"{want}, not a {len(stripped)}-character string")
         try:
-            value = int(stripped, 0)
+            value = parse_int(stripped)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{want}, not {text!r}") from None
         if not lo <= value <= hi:
@@ -540,7 +542,7 @@ def _slews(slew_ns: float | None) -> str:
 
 def _slew(value: float | None) -> float | None:
     """``--slew NS`` in seconds (range-checked by the parser)."""
-    return None if value is None else value * 1e-9
+    return None if value is None else value / 1e9
 
 
 def _progress(label: str, unit: str):
@@ -703,6 +705,8 @@ def _cgra_energy_text(r) -> str:
 
 
 def _cmd_energy(args) -> int:
+    from verif import sim as sim_mod
+
     from .designs import instantiate
     from .energy import EnergyError, energy
     from .engine_energy import DEFAULT_FRAMES, ENGINE_DESIGN, engine_energy
@@ -760,6 +764,7 @@ def _cmd_energy(args) -> int:
                       (4000 if args.ops is None else args.ops) + 1, args.seed)
     _check_liberty(args.liberty)
     slew = _slew(args.slew)
+    sim_mod.prepare(args.sim)  # a bad or missing simulator is refused before any output
     _make_dirs(cache)
 
     def progress(text: str) -> None:
@@ -847,11 +852,15 @@ def _cmd_power(args) -> int:
     from . import activity as act
     from . import power
     from .energy import library_for
-    from .files import input_file
-    from .netlist import NetlistError, load_netlist
+    from .files import input_file, undo_on_failure
+    from .netlist import NetlistError, check_top, load_netlist
 
     if args.input_slew is not None and args.slew is not None:
         raise UsageError("--input-slew goes with propagated slews; --slew fixes every slew")
+    check_top(args.top)
+    if not args.scope.strip("/"):
+        raise UsageError("--scope must name the netlist's instance in the dump (tb/dut), not "
+                         f"{args.scope!r}")
     if args.start is not None and args.end is not None and not args.start < args.end:
         raise UsageError(f"--end ({args.end:g} ns) must be later than --start "
                          f"({args.start:g} ns)")
@@ -865,10 +874,13 @@ def _cmd_power(args) -> int:
         library = library_for(lib_path)
         # the dump first: a bad one is rejected before the netlist's Yosys run is cached
         activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
-        netlist = load_netlist(args.netlist, args.top, library)
-        res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew,
-                            input_slew=(args.input_slew or 0.0) * 1e-9,
-                            allow_partial=args.allow_partial)
+        # a run refused for its coverage or its netlist leaves no cache entry behind
+        with undo_on_failure(f"{CACHE_DIR}/netlist"):
+            netlist = load_netlist(args.netlist, args.top, library,
+                                   workdir=f"{CACHE_DIR}/netlist")
+            res = power.analyse(netlist, library, activity, wire_load=args.wire_load,
+                                slew=slew, input_slew=(args.input_slew or 0.0) / 1e9,
+                                allow_partial=args.allow_partial)
     except (NetlistError, act.ActivityError, power.PowerError) as e:
         print(f"edgeforge: power failed: {e}", file=sys.stderr)
         return 2
@@ -1021,13 +1033,23 @@ def _run(args) -> int:
 
     from .verify import VerificationError
 
+    if getattr(args, "output", None):  # 'a/../x' is x: nothing is made on the way
+        args.output = os.path.normpath(args.output)
     try:
         return COMMANDS[args.command](args)
     except VerificationError as e:
         print(f"edgeforge: verification failed: {e}", file=sys.stderr)
         return 1
     except (UsageError, ValueError, TypeError, SimulatorError) as e:
+        if os.environ.get("EDGEFORGE_TRACEBACK"):
+            raise
         print(f"edgeforge: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a file system that refuses a write or read the checks allowed
+        if os.environ.get("EDGEFORGE_TRACEBACK"):
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"edgeforge: error: {where}{e.strerror or e}", file=sys.stderr)
         return 2
 
 

@@ -16,6 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 _CHOICES = re.compile(r"'[^'|]*'(?:\|'[^'|]*')*")
+_INT = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)")
+
+
+def parse_int(text: str) -> int:
+    """An integer as users type it: ASCII decimal (leading zeros allowed), or 0x, 0o, 0b.
+
+    Raises
+    ------
+    ValueError
+        Anything else (floats, other scripts' digits, underscores, empty text).
+    """
+    t = text.strip()
+    if len(t) > 40 or not _INT.fullmatch(t):
+        raise ValueError(f"not an integer: {text[:40]!r}")
+    return int(t, 0 if t.lstrip("+-")[1:2].isalpha() else 10)
 
 __all__ = ["Param", "Design", "DESIGNS", "DEFAULT_SET", "get", "parse_params", "Instance",
            "instantiate"]
@@ -46,7 +61,7 @@ class Param:
                 raise ValueError(f"Parameter {self.name} must be an integer ({self.valid}), not "
                                  f"a {len(text.strip())}-character string")
             try:
-                return int(text, 0)
+                return parse_int(text)
             except ValueError:
                 raise ValueError(
                     f"Parameter {self.name} must be an integer ({self.valid}), not {text!r}"

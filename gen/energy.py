@@ -132,7 +132,14 @@ def make_workload(workload: str, width: int, signed: bool, n: int,
     from .arrays import load_npz
 
     data = load_npz(path, "workload file", ("a", "b"))
-    a, b = data["a"].ravel(), data["b"].ravel()
+    a, b = data["a"], data["b"]
+    for name, arr in (("a", a), ("b", b)):
+        if arr.ndim != 1:
+            raise ValueError(f"workload file {path}: array {name} must be one-dimensional, not "
+                             f"of shape {arr.shape}")
+    if len(a) != len(b):
+        raise ValueError(f"workload file {path}: arrays a and b must be of equal length, not "
+                         f"{len(a)} and {len(b)}")
     for name, arr in (("a", a), ("b", b)):
         if not np.issubdtype(arr.dtype, np.integer):
             raise ValueError(f"workload file {path}: array {name} must hold integers, "

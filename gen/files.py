@@ -21,14 +21,15 @@ import json
 import os
 import shutil
 import stat
+import tempfile
 import zlib
 from pathlib import Path
 
 from verif.atomic import atomic_write, stamp_current
 
 __all__ = ["InputFileError", "MiB", "GiB", "input_file", "read_bytes", "read_text", "gunzip",
-           "check_output_dir", "make_output_dir", "atomic_write", "read_cache_json",
-           "stamp_current"]
+           "check_output_dir", "make_output_dir", "atomic_write", "describe_head",
+           "read_cache_json", "stamp_current", "publish_dir", "undo_on_failure"]
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -191,12 +192,14 @@ def check_output_dir(path: str | os.PathLike, what: str = "output directory") ->
         raise InputFileError(f"{what}: the path is empty")
     if len(os.fsencode(text)) >= _PATH_MAX:
         raise InputFileError(f"{what}: the path is longer than {_PATH_MAX - 1} bytes")
+    if any(c in text for c in "\n\r\0"):
+        raise InputFileError(f"{what} {text!r}: the path holds a line break or NUL")
     p = Path(text)
     for part in p.parts:
         if len(os.fsencode(part)) > _NAME_MAX:
             raise InputFileError(f"{what} {p}: the name {part[:20]}... is {len(part)} "
                                  f"characters; the limit is {_NAME_MAX}")
-    probe = p
+    probe = Path(os.path.abspath(text))  # normalised: 'a/../x' is x, no directory a is made
     while True:
         try:
             st = probe.stat()
@@ -210,7 +213,7 @@ def check_output_dir(path: str | os.PathLike, what: str = "output directory") ->
         except OSError as e:
             raise InputFileError(f"{what} {p}: cannot access: {e.strerror or e}") from None
     if not stat.S_ISDIR(st.st_mode):
-        if probe == p:
+        if probe == Path(os.path.abspath(text)):
             raise InputFileError(f"{what} {p} is an existing file, not a directory")
         raise InputFileError(f"{what} {p} lies below {probe}, which is a file")
     if not os.access(probe, os.W_OK | os.X_OK):
@@ -227,13 +230,25 @@ def make_output_dir(path: str | os.PathLike, what: str = "output directory") -> 
         The directory cannot be created (a read-only or virtual file system such as ``/proc``).
     """
     p = check_output_dir(path, what)
+    full = Path(os.path.abspath(p))
+    created = [q for q in (full, *full.parents) if not q.exists()]
     try:
-        p.mkdir(parents=True, exist_ok=True)
+        full.mkdir(parents=True, exist_ok=True)
+        # os.access says yes to root everywhere: a file created and removed tells the truth
+        fd, probe = tempfile.mkstemp(dir=full, prefix=".edgeforge-probe")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as e:
+        for q in created:  # deepest first
+            try:
+                q.rmdir()
+            except OSError:
+                break
         reason = e.strerror or str(e)
         if e.errno in (errno.ENOENT, errno.EPERM, errno.EACCES, errno.EROFS):
             reason += " (a read-only or virtual file system?)"
-        raise InputFileError(f"{what} {p} cannot be created: {reason}") from None
+        verb = "cannot be created" if created else "is not writable"
+        raise InputFileError(f"{what} {p} {verb}: {reason}") from None
     return p
 
 
@@ -260,27 +275,6 @@ def read_cache_json(path: str | os.PathLike | None) -> dict | None:
     return None
 
 
-@contextlib.contextmanager
-def new_dirs(path: str | os.PathLike):
-    """Create directory ``path`` (and parents) for a block; remove what it created on failure.
-
-    Directories that existed before are left alone, as are created ones the block filled: a
-    rejected input leaves no trace, a completed one keeps its results.
-    """
-    p = Path(path)
-    created = [q for q in (p, *p.parents) if not q.exists()]
-    p.mkdir(parents=True, exist_ok=True)
-    try:
-        yield p
-    except BaseException:
-        for q in created:  # deepest first
-            try:
-                q.rmdir()
-            except OSError:
-                break
-        raise
-
-
 def publish_dir(scratch: Path, final: Path) -> None:
     """Put a completed scratch directory in place of ``final`` (a cache entry), by a rename.
 
@@ -292,3 +286,52 @@ def publish_dir(scratch: Path, final: Path) -> None:
         scratch.rename(final)
     except OSError:  # another process put the same result in place first
         pass
+
+
+@contextlib.contextmanager
+def undo_on_failure(path: str | os.PathLike):
+    """On an exception in the block, remove what it added to directory ``path``.
+
+    Entries of ``path`` that existed before are kept; new ones are removed, and so are
+    ``path`` and its parents if the block created them. For steps whose cache entries are only
+    worth keeping when the whole command succeeds (a rejected input leaves no trace).
+    """
+    p = Path(path)
+    created = [q for q in (p, *p.parents) if not q.exists()]
+    before = set(os.listdir(p)) if p.is_dir() else set()
+    try:
+        yield p
+    except BaseException:
+        if p.is_dir():
+            for name in set(os.listdir(p)) - before:
+                target = p / name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        target.unlink()
+        for q in created:  # deepest first
+            try:
+                q.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def describe_head(head: bytes) -> str:
+    """What a file that is not the expected format looks like, without echoing its bytes."""
+    if not head:
+        return "it is empty"
+    if head.startswith(b"\x93NUMPY"):
+        return "it is a .npy array file"
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive (.npz)"
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed data"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it holds binary data of another kind"
+    if all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "it holds text"
+    return "it holds binary data of another kind"

@@ -33,6 +33,9 @@ __all__ = ["Instance", "Net", "Netlist", "NetlistError", "MAX_NETLIST_BYTES", "c
 
 _CONST = {"0": -1, "1": -2, "x": -3, "z": -4}
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# an escaped identifier's body: printable ASCII without white space; ';' and '#' would end or
+# comment out the Yosys command the name is written into
+_ESCAPED = re.compile(r"[!-~]+")
 _FORMAT = "1"
 
 
@@ -130,6 +133,24 @@ class Netlist:
         return dict(sorted(counts.items()))
 
 
+def check_top(top: object) -> str:
+    """Refuse a top-module name that is not a Verilog identifier (plain or escaped).
+
+    Raises
+    ------
+    NetlistError
+        Not a string, empty, over 1024 characters, or holding white space, control characters,
+        ``;`` or ``#`` (never written into a Yosys script).
+    """
+    if not isinstance(top, str) or not top:
+        raise NetlistError(f"Top module must be a non-empty string, not {top!r}")
+    body = top[1:] if top.startswith("\\") else top
+    if len(top) > 1024 or not _ESCAPED.fullmatch(body) or ";" in body or "#" in body:
+        raise NetlistError(f"Top module must be a Verilog module name (letters, digits, _ and $, "
+                           f"or an escaped name without spaces, ';' or '#'), not {top[:60]!r}")
+    return top
+
+
 def _vname(name: str) -> str:
     return name if _ID.fullmatch(name) else f"\\{name} "
 
@@ -172,7 +193,8 @@ def _yosys_json(verilog: Path, top: str, library: Library, workdir: Path,
         return cached
     # a run in a private scratch directory renamed into place when complete; the scratch is
     # removed on failure or interruption, and those of dead processes at the next run
-    with files.new_dirs(workdir):
+    with files.undo_on_failure(workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
         synth.sweep_stale(workdir)
         return _yosys_json_run(verilog, text, stubs, top, cmd, rundir, key)
 
@@ -198,7 +220,7 @@ def _yosys_json_run(verilog: Path, text: bytes, stubs: str, top: str, cmd: list[
         try:
             synth._run_yosys(cmd, scratch, f"reading netlist {verilog}", script="read.ys",
                              log="read.log", source=verilog, source_name="netlist.v",
-                             keep_log=_failure_log(key))
+                             keep_log=_failure_log)
         except synth.SynthesisError as e:
             raise NetlistError(str(e)) from None
         data = _read_json(scratch / "netlist.json")
@@ -210,13 +232,14 @@ def _yosys_json_run(verilog: Path, text: bytes, stubs: str, top: str, cmd: list[
     return data
 
 
-def _failure_log(key: str) -> Path:
-    """Where the log of a netlist Yosys cannot read is kept: the system's temporary folder.
+def _failure_log() -> Path:
+    """Where the log of a netlist Yosys cannot read is kept: a new private temporary folder.
 
     A netlist Yosys rejects is bad input, and bad input writes nothing under the build and
-    cache directories.
+    cache directories; a folder of its own (mode 0700, a fresh name) is never shared or
+    overwritten.
     """
-    return Path(tempfile.gettempdir()) / "edgeforge" / f"netlist-{key}.log"
+    return Path(tempfile.mkdtemp(prefix="edgeforge-netlist-")) / "read.log"
 
 
 def _read_json(path: Path) -> dict | None:
@@ -259,8 +282,7 @@ def load_netlist(verilog: str | os.PathLike, top: str, library: Library, *,
         the library path).
     """
     verilog = Path(verilog)
-    if not isinstance(top, str) or not top:
-        raise NetlistError(f"Top module must be a non-empty string, not {top!r}")
+    check_top(top)
     try:
         files.input_file(verilog, "netlist", max_bytes=MAX_NETLIST_BYTES)
     except files.InputFileError as e:

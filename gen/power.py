@@ -309,8 +309,7 @@ def _scope_hint(netlist: Netlist, activity: Activity) -> str:
     base = "/".join(activity.scope)
     shown = [f"{'/'.join((base, *rel)) if base else '/'.join(rel)} ({k} of {n_ports} port "
              "bits)" for rel, k in best[:3] if k >= max(1, n_ports // 2)]
-    return f"; scopes in the dump that hold the netlist's ports: {', '.join(shown)}" if shown \
-        else ""
+    return f" (the dump holds the netlist's ports in {', '.join(shown)})" if shown else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -625,7 +624,7 @@ def _propagate_slews(netlist: Netlist, kinds: Mapping[str, _Kind], cap_rf: np.nd
 def _check_time(name: str, value, low_inclusive: bool) -> float:
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
           and math.isfinite(value) and (value >= 0 if low_inclusive else value > 0)
-          and value < 1e-6)
+          and value <= 1e-6)
     if not ok:
         bound = "0 (inclusive)" if low_inclusive else "0"
         raise PowerError(f"{name} must be a time in seconds between {bound} and 1e-6, not "
@@ -675,7 +674,7 @@ def analyse(netlist: Netlist, library: Library, activity: Activity, *,
         raise PowerError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
     if slew is not None:
         if not (isinstance(slew, (int, float)) and not isinstance(slew, bool)
-                and math.isfinite(slew) and 0 < slew < 1e-6):
+                and math.isfinite(slew) and 0 < slew <= 1e-6):
             raise PowerError(f"Slew must be a time in seconds between 0 and 1e-6, not {slew!r}")
         slew = float(slew)
     input_slew = _check_time("Input slew", input_slew, True)
@@ -727,10 +726,9 @@ def analyse(netlist: Netlist, library: Library, activity: Activity, *,
         text = (f"{len(missing)} of {len(live)} nets of {netlist.top} have no activity in "
                 f"{where} (e.g. {', '.join(unannotated[:5])})")
         if not allow_partial:
-            raise PowerError(f"{text}: wrong scope or a dump of only part of the design?"
-                             f"{_scope_hint(netlist, activity)}; to accept a partial estimate "
-                             "(those nets never toggle) pass allow_partial=True "
-                             "(--allow-partial)")
+            raise PowerError(f"{text}: a wrong scope{_scope_hint(netlist, activity)}, or a dump "
+                             "of only part of the design? Accept a partial estimate (those nets "
+                             "never toggle) with --allow-partial (allow_partial=True in the API)")
         warnings.append(f"{text}; they are taken as never toggling (duty 0.5), so the "
                         f"estimate covers {n_annot / len(live):.1%} of the nets")
 

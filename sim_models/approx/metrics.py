@@ -619,8 +619,8 @@ def lut_model(lut: object, *, width: int, signed: bool, name: str | None = None)
     least, most = int(lut.min()), int(lut.max())
     if least < lo or most > hi:
         bad = least if least < lo else most
-        hint = ("a signed (two's-complement) table? pass signed=True (--signed)" if not signed
-                else "an unsigned table? drop signed=True (--signed)")
+        hint = ("a signed (two's-complement) table? declare it signed (--signed)" if not signed
+                else "an unsigned table? declare it unsigned (no --signed)")
         raise ValueError(f"LUT values must lie in [{lo}, {hi}], the range of a {2 * width}-bit "
                          f"{'signed' if signed else 'unsigned'} product, but it holds {bad}: "
                          + hint)

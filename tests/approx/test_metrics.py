@@ -340,13 +340,13 @@ def test_lut_model_exact_table():
          "Width must be an integer between 2 and 12, not 1"),
         (np.full((256, 256), -1, dtype=np.int64), {}, ValueError,
          "LUT values must lie in [0, 65535], the range of a 16-bit unsigned product, but it "
-         "holds -1: a signed (two's-complement) table? pass signed=True (--signed)"),
+         "holds -1: a signed (two's-complement) table? declare it signed (--signed)"),
         (np.full((256, 256), 40000, dtype=np.int64), {"signed": True}, ValueError,
          "LUT values must lie in [-32768, 32767], the range of a 16-bit signed product, but it "
-         "holds 40000: an unsigned table? drop signed=True (--signed)"),
+         "holds 40000: an unsigned table? declare it unsigned (no --signed)"),
         (np.full((256, 256), 65536, dtype=np.int64), {}, ValueError,
          "LUT values must lie in [0, 65535], the range of a 16-bit unsigned product, but it "
-         "holds 65536: a signed (two's-complement) table? pass signed=True (--signed)"),
+         "holds 65536: a signed (two's-complement) table? declare it signed (--signed)"),
     ],
 )  # fmt: skip
 def test_lut_model_validation(lut, kwargs, error, message):

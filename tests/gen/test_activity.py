@@ -583,7 +583,7 @@ def test_error_missing_and_unreadable(tmp_path: Path) -> None:
 def test_error_not_a_waveform(tmp_path: Path) -> None:
     with pytest.raises(ActivityError, match=r"junk\.vcd is not a VCD or FST file"):
         read_activity(write(tmp_path, "hello world\n", "junk.vcd"), "m")
-    with pytest.raises(ActivityError, match=r"empty\.vcd is not a VCD or FST file \(empty\)"):
+    with pytest.raises(ActivityError, match=r"empty\.vcd is not a VCD or FST file: it is empty"):
         read_activity(write(tmp_path, "", "empty.vcd"), "m")
     broken = tmp_path / "broken.vcd.gz"
     broken.write_bytes(gzip.compress(HEAD.encode())[:20])

@@ -47,7 +47,7 @@ NPY_BAD = [
     ("archive.npy", "is not a .npy array file: it is a zip archive (.npz)"),
     ("floats.npy", "LUT must have an integer dtype, not float64"),
     ("shape.npy", "LUT must have shape (256, 256) for width 8, not (256, 255)"),
-    ("signed8.npy", "pass signed=True (--signed)"),
+    ("signed8.npy", "a signed (two's-complement) table? declare it signed (--signed)"),
 ]
 NPZ_BAD = [
     ("empty.npz", "is not a .npz archive: it is empty"),
@@ -63,7 +63,7 @@ NPZ_BAD = [
 ]
 TOML_BAD = [
     ("empty.toml", "Fabric: missing key 'name'"),
-    ("random.toml", "fabric"),
+    ("random.toml", "holds binary data (byte 0x"),
     ("text.toml", "invalid TOML"),
     ("huge.toml", "the limit is 1 MiB"),
     ("bigfabric.toml", "Fabric has 300 FUs; the limit is 64 (1..64)"),
@@ -92,10 +92,10 @@ $enddefinitions $end
 #20
 """
 VCD_BAD = [
-    ("empty.vcd", "empty.vcd"),
-    ("random.vcd", "random.vcd"),
-    ("text.vcd", "text.vcd"),
-    ("trunc.vcd.gz", "trunc.vcd.gz"),
+    ("empty.vcd", "empty.vcd is not a VCD or FST file: it is empty"),
+    ("random.vcd", "random.vcd is not a VCD or FST file: it holds binary data of another kind"),
+    ("text.vcd", "text.vcd is not a VCD or FST file: it holds text"),
+    ("trunc.vcd.gz", "trunc.vcd.gz:1: unexpected 'library' in the header"),
 ]
 
 
@@ -228,19 +228,25 @@ CASES += [
      "Parameter pooling must be one of 'none', 'max', 'sum', not 'None'"),
     (["verilog", "ternary_ocu", "-p", "weight_storage=sram"],
      "Parameter weight_storage must be one of 'ff', 'latch', not 'sram'"),
-    (["verilog", "ternary_ocu", "-p", "k=4"], "4"),
-    (["verilog", "ternary_ocu", "-p", "n_i=100000"], "100000"),
-    (["verilog", "ternary_engine", "-p", "image_width=100000"], "100000"),
+    (["verilog", "ternary_ocu", "-p", "k=4"], "K must be an odd integer between 1 and 7, not 4"),
+    (["verilog", "ternary_ocu", "-p", "n_i=100000"],
+     "N_I must be an integer between 1 and 256, not 100000"),
+    (["verilog", "ternary_engine", "-p", "image_width=100000"],
+     "Image width must be an integer between 3 and 1024, not 100000"),
     (["verilog", "ternary_engine", "-p", "weight_layers=65"],
      "Weight layers must be an integer between 1 and 64, not 65"),
-    (["verilog", "cim_macro", "-p", "rows=5000"], "5000"),
+    (["verilog", "cim_macro", "-p", "rows=5000"],
+     "Rows must be an integer between 1 and 1024, not 5000"),
+    (["verilog", "drum", "-p", "width=\u0668"], "Parameter width must be an integer (4..64)"),
+    (["verilog", "drum", "-p", "width=8_0"], "Parameter width must be an integer (4..64)"),
     (["verilog", "cim_macro", "-p", "bit_order=middle"],
      "Parameter bit_order must be one of 'lsb', 'msb', not 'middle'"),
     (["verilog", "cim_macro", "-p", "storage=sram"],
      "Parameter storage must be one of 'ff', 'latch', not 'sram'"),
     (["verilog", "cgra", "-p", "mul=wallace"],
      "Parameter mul must be one of '', 'exact', 'drum', 'roup', not 'wallace'"),
-    (["verilog", "cgra", "-p", "fabric=huge"], "not 'huge'"),
+    (["verilog", "cgra", "-p", "fabric=huge"],
+     "Fabric must be one of default, small or a .toml file, not 'huge'"),
     (["verilog", "--all", "-p", "width=8"], "-p does not apply to --all"),
     (["verilog", "drum", "--all"], "give a design or --all, not both"),
     (["synth"], "give a design name or --all"),
@@ -271,7 +277,17 @@ CASES += [
     (["asm", "--fabric", "small"], "give a program (a .pasm file or a kernel name)"),
     (["asm", "fft", "--fabric", "small"], "program fft is neither a file nor a kernel"),
     (["asm", "--list-fields", "--fabric", "small", "-o", "x"], "--list-fields writes nothing"),
-    (["asm", "dot", "--fabric", "medium"], "not 'medium'"),
+    (["asm", "dot", "--fabric", "medium"],
+     "Fabric must be one of default, small or a .toml file, not 'medium'"),
+    (["energy", "exact", "--sim", "modelsim"], "SIM must be 'icarus' or 'verilator'"),
+    (["energy", "exact", "--slew", "1000.5"], "argument --slew: must be a finite number above"),
+    (["power", "--netlist", "n.v", "--top", "gcd; echo on", "--vcd", "w.vcd", "--scope", "s"],
+     "Top module must be a Verilog module name (letters, digits, _ and $, or an escaped name "
+     "without spaces, ';' or '#'), not 'gcd; echo on'"),
+    (["power", "--netlist", "n.v", "--top", "gcd\nstat", "--vcd", "w.vcd", "--scope", "s"],
+     "Top module must be a Verilog module name"),
+    (["power", "--netlist", "n.v", "--top", "t", "--vcd", "w.vcd", "--scope", ""],
+     "--scope must name the netlist's instance in the dump (tb/dut), not ''"),
 ]
 # -- counts and numbers: non-numbers, out of range, huge, non-finite, out of order
 _INTS = [
@@ -337,6 +353,9 @@ for _pre in _OUT:
         ([*_pre, "-o", "/proc/edgeforge-x"], "-o directory /proc/edgeforge-x cannot be created"),
         ([*_pre, "-o", "x" * 300], "the limit is 255"),
         ([*_pre, "-o", ""], "-o directory: the path is empty"),
+        ([*_pre, "-o", "/proc"], "-o directory /proc is not writable"),
+        ([*_pre, "-o", "a/../../../../../../../../proc/x"], "/proc/x cannot be created"),
+        ([*_pre, "-o", "x\ny"], "-o directory 'x\\ny': the path holds a line break or NUL"),
     ]
 
 # -- files: every file-taking option with every broken-file kind and damaged content
@@ -401,7 +420,9 @@ def test_power_on_the_wrong_scope_is_an_error_unless_accepted(capsys, tmp_path, 
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.count("\n") == 1, err
-    assert "nets" in err and "--allow-partial" in err, err
+    assert "234 of 288 nets of gcd have no activity in scope gcd_tb" in err, err
+    assert "gcd_tb/gcd1" in err and "--allow-partial" in err, err
+    assert list(tmp_path.iterdir()) == [], "a refused estimate leaves no cache entry"
     code = main([*argv, "--allow-partial", "--json"])
     out, err = capsys.readouterr()
     d = json.loads(out)

@@ -343,8 +343,8 @@ def test_escaped_identifiers_match_the_dump(escaped, lib):
 def test_partial_annotation_is_an_error_unless_accepted(escaped, lib):
     act = read_activity("p.vcd", "tb/dut")
     with pytest.raises(PowerError, match=r"^1 of 5 nets of top have no activity in scope tb/dut "
-                                         r"of p\.vcd \(e\.g\. sub\$0/\$7\).*allow_partial=True "
-                                         r"\(--allow-partial\)$"):
+                                         r"of p\.vcd \(e\.g\. sub\$0/\$7\).*--allow-partial "
+                                         r"\(allow_partial=True in the API\)$"):
         analyse(escaped, lib, act)
     res = analyse(escaped, lib, act, allow_partial=True)
     assert res.coverage == {"annotated": 4, "nets": 5, "fraction": 0.8,
@@ -358,8 +358,8 @@ def test_partial_annotation_is_an_error_unless_accepted(escaped, lib):
 
 
 def test_testbench_scope_is_refused_and_the_right_scope_suggested(escaped, lib):
-    with pytest.raises(PowerError, match=r"^2 of 5 nets .* scopes in the dump that hold the "
-                                         r"netlist's ports: tb/dut \(3 of 3 port bits\)"):
+    with pytest.raises(PowerError, match=r"^2 of 5 nets .*: a wrong scope \(the dump holds the "
+                                         r"netlist's ports in tb/dut \(3 of 3 port bits\)\)"):
         analyse(escaped, lib, read_activity("e.vcd", "tb"))
 
 
