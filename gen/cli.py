@@ -853,7 +853,7 @@ def _cmd_power(args) -> int:
     from . import power
     from .energy import library_for
     from .files import input_file, undo_on_failure
-    from .netlist import NetlistError, check_top, load_netlist
+    from .netlist import check_top, load_netlist
 
     if args.input_slew is not None and args.slew is not None:
         raise UsageError("--input-slew goes with propagated slews; --slew fixes every slew")
@@ -870,20 +870,17 @@ def _cmd_power(args) -> int:
         input_file(getattr(args, name), f"--{name} file")
     start = args.start * 1e-9 if args.start is not None else None
     end = args.end * 1e-9 if args.end is not None else None
-    try:
-        library = library_for(lib_path)
-        # the dump first: a bad one is rejected before the netlist's Yosys run is cached
-        activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
-        # a run refused for its coverage or its netlist leaves no cache entry behind
-        with undo_on_failure(f"{CACHE_DIR}/netlist"):
-            netlist = load_netlist(args.netlist, args.top, library,
-                                   workdir=f"{CACHE_DIR}/netlist")
-            res = power.analyse(netlist, library, activity, wire_load=args.wire_load,
-                                slew=slew, input_slew=(args.input_slew or 0.0) / 1e9,
-                                allow_partial=args.allow_partial)
-    except (NetlistError, act.ActivityError, power.PowerError) as e:
-        print(f"edgeforge: power failed: {e}", file=sys.stderr)
-        return 2
+    # every failure here is about the files given (NetlistError, ActivityError, PowerError
+    # are ValueErrors): one `edgeforge: error:` line
+    library = library_for(lib_path)
+    # the dump first: a bad one is rejected before the netlist's Yosys run is cached
+    activity = act.read_activity(args.vcd, args.scope, start=start, end=end)
+    # a run refused for its coverage or its netlist leaves no cache entry behind
+    with undo_on_failure(f"{CACHE_DIR}/netlist"):
+        netlist = load_netlist(args.netlist, args.top, library, workdir=f"{CACHE_DIR}/netlist")
+        res = power.analyse(netlist, library, activity, wire_load=args.wire_load, slew=slew,
+                            input_slew=(args.input_slew or 0.0) / 1e9,
+                            allow_partial=args.allow_partial)
     d = res.power_dict()
     d.update(netlist=args.netlist, top=args.top, vcd=args.vcd, scope=args.scope,
              unannotated_examples=res.unannotated)
