@@ -710,7 +710,9 @@ def analyse(netlist: Netlist, library: Library, activity: Activity, *,
         high = activity.high.get(key)
         if high is not None and window_ticks > 0:
             duty[i] = high / window_ticks
-    live = [i for i, net in enumerate(nets) if net.driver is not None or net.port == "input"]
+    # every net something drives: a cell, or the outside through an input or inout port
+    live = [i for i, net in enumerate(nets)
+            if net.driver is not None or net.port in ("input", "inout")]
     n_annot = int(annotated[live].sum()) if live else 0
     where = f"scope {'/'.join(activity.scope) or '(whole file)'} of {activity.path}"
     if live and n_annot == 0:
