@@ -1,4 +1,4 @@
-"""Value changes per second and peak memory of :func:`gen.activity.read_activity` on a large VCD.
+"""Value changes per second and peak memory of :func:`gen.eda.activity.read_activity` on a large VCD.
 
 The script writes a synthetic VCD under ``build/bench/activity/`` (by default 20,000 one-bit
 nets with gate-level style escaped names plus 200 32-bit buses, about 60 million value changes,
@@ -88,7 +88,7 @@ def write_vcd(path: Path, nets: int, buses: int, changes: int, seed: int) -> dic
 
 
 def child_read(path: str) -> None:
-    from gen.activity import read_activity
+    from gen.eda.activity import read_activity
 
     t0, c0 = time.perf_counter(), time.process_time()
     act = read_activity(path, "tb")

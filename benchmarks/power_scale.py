@@ -3,8 +3,8 @@
 Builds ``bigtop``: N copies of a synthesised 16-bit multiplier netlist (embedded library) side by
 side, sharing the operand ports, until the cell count passes ``--cells``. The activity is a
 synthetic VCD written here (every net toggles with probability ``--activity`` per cycle, fixed
-seed), because the benchmark is about the estimator (``gen.netlist`` + ``gen.activity`` +
-``gen.power``), not about simulating 100k gates. Each estimator run happens in a fresh
+seed), because the benchmark is about the estimator (``gen.eda.netlist`` + ``gen.eda.activity`` +
+``gen.eda.power``), not about simulating 100k gates. Each estimator run happens in a fresh
 subprocess so that its peak RSS is its own; running it on the first fifth of the cycles and on
 all of them shows that memory does not grow with the dump's length.
 
@@ -31,8 +31,8 @@ PERIOD_PS = 10_000
 
 
 def build(cells: int, cycles: int, activity: float, seed: int) -> None:
-    from gen import liberty, netlist, synth
-    from gen.designs import instantiate
+    from gen.eda import liberty, netlist, synth
+    from gen.flow.design import instantiate
 
     WORK.mkdir(parents=True, exist_ok=True)
     inst = instantiate("exact", {"width": 16, "arch": "array"})
@@ -114,7 +114,7 @@ def _scopes(f, by_scope) -> None:
 
 def estimate(end_cycle: int) -> None:
     """One estimator run (in its own process): prints a JSON line with times and peak RSS."""
-    from gen import activity, liberty, netlist, power
+    from gen.eda import activity, liberty, netlist, power
 
     t0 = time.perf_counter()
     lib = liberty.load(liberty.default_library_path())

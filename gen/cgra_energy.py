@@ -12,7 +12,7 @@ cocotb driver and monitor (:mod:`verif.cgra.fabric_cocotb`):
    ``halt``; every executed row's FU outputs and the scratchpads afterwards are compared with
    the golden model (a difference fails the run with a repro command);
 4. count toggles from the ``start`` pulse to ``done`` (the run, its 2-cycle pipeline fill
-   included; configuration and loading excluded) and turn them into energy (:mod:`gen.power`).
+   included; configuration and loading excluded) and turn them into energy (:mod:`gen.eda.power`).
 
 Energy per run is the energy of that window at the testbench clock (10 ns, 100 MHz; leakage of
 the whole fabric over the run included); it is also split by FU (the synthesised hierarchy
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .designs import Instance
+from gen.flow.design import Instance
+
 from .energy import EnergyError, _fj, energy_breakdown, resolve_library
 
 __all__ = ["CGRAEnergyResult", "cgra_energy", "kernel_error", "KernelError", "BUILD_ROOT",
@@ -196,7 +197,7 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
     Parameters
     ----------
     inst
-        A ``cgra`` design point (:func:`gen.designs.instantiate`).
+        A ``cgra`` design point (:func:`gen.flow.design.instantiate`).
     kernel
         A kernel of :data:`gen.cgra.kernels.KERNELS`.
     seed
@@ -212,12 +213,12 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
         The netlist disagrees with the golden model, the run did not halt, the energy came out
         as zero, or a step failed.
     """
+    from gen.eda import activity as act
+    from gen.eda import power
     from verif import sim as sim_mod
     from verif.cgra.fabric import CGRATestError, check, job
     from verif.cgra.fabric_cocotb import PERIOD_NS
 
-    from . import activity as act
-    from . import power
     from .ocu_energy import WRAPPER, _build, prepare_bench
 
     if inst.design.name != "cgra":

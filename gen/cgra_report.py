@@ -54,9 +54,10 @@ def n_steps() -> int:
 
 
 def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
+    from gen.flow.design import instantiate
+
     from .cgra.kernels import KERNELS
     from .cgra_energy import cgra_energy
-    from .designs import instantiate
 
     inst = instantiate("cgra", {"fabric": "small", "mul": mul})
     # a fabric's netlist is some 10^5 cells: Icarus reads it in seconds, Verilator's C++ of it
@@ -73,9 +74,10 @@ def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
 
 
 def _area_job(fabric: str, mul: str, liberty: str | None) -> dict:
-    from . import synth
+    from gen.eda import synth
+    from gen.flow.design import instantiate
+
     from .cgra_energy import _by_category, unit_of_module
-    from .designs import instantiate
 
     inst = instantiate("cgra", {"fabric": fabric, "mul": mul})
     fab = inst.model.fabric
@@ -111,9 +113,10 @@ def run_cgra_section(liberty: str | None, *, seed: int, workers: int,
     RuntimeError
         A point failed (named).
     """
+    from gen.flow.design import instantiate
+
     from .cgra.kernels import KERNELS
     from .cgra_energy import kernel_error
-    from .designs import instantiate
 
     jobs: list[tuple[str, tuple]] = [("kernels", (m, liberty, seed)) for m in MULS]
     jobs += [("area", (f, m, liberty)) for f, m in _fabric_area_jobs()]

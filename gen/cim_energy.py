@@ -10,7 +10,7 @@ cocotb driver and monitor (:mod:`verif.cim.macro_cocotb`):
    clocks, ``o_stream`` always ready); every result is compared with the golden model
    (:class:`sim_models.cim.CIMMacroModel`) and a mismatch fails the run with a repro command;
 3. count toggles only over the compute cycles of the measured vectors (after the weight load
-   and a warm-up of 2 vectors) and turn them into energy (:mod:`gen.power`).
+   and a warm-up of 2 vectors) and turn them into energy (:mod:`gen.eda.power`).
 
 Units: one MAC is one ``ib``-bit x ``wb``-bit multiply-accumulate; a vector is ``rows * cols``
 MACs; one MAC is **two operations**, the convention of the ISSCC macro's TOPS/W. Energy per
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .designs import Instance
+from gen.flow.design import Instance
+
 from .energy import EnergyError, _fj, energy_breakdown, resolve_library
 
 __all__ = ["CIMEnergyResult", "cim_energy", "cim_workload", "OPS_PER_MAC", "DEFAULT_VECTORS",
@@ -156,7 +157,7 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
     Parameters
     ----------
     inst
-        A ``cim_macro`` design point (:func:`gen.designs.instantiate`).
+        A ``cim_macro`` design point (:func:`gen.flow.design.instantiate`).
     input_zero
         Probability that an input is 0, 0 to 1.
     weights
@@ -175,12 +176,12 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
         The netlist disagrees with the golden model, the vectors did not stream back to back,
         the energy came out as zero, or a step failed.
     """
+    from gen.eda import activity as act
+    from gen.eda import power
     from verif import sim as sim_mod
     from verif.cim.macro import VectorSet, job
     from verif.cim.macro_cocotb import PERIOD_NS
 
-    from . import activity as act
-    from . import power
     from .ocu_energy import WRAPPER, _build, prepare_bench
 
     if inst.design.name != "cim_macro":

@@ -54,8 +54,9 @@ def n_steps() -> int:
 
 def _job(params: dict, zeros: Sequence[float], weights: str, liberty: str | None,
          seed: int) -> list[dict]:
+    from gen.flow.design import instantiate
+
     from .cim_energy import cim_energy
-    from .designs import instantiate
 
     inst = instantiate("cim_macro", params)
     out = []
@@ -77,9 +78,8 @@ def run_cim_section(liberty: str | None, *, seed: int, workers: int,
     RuntimeError
         A point failed (named).
     """
+    from gen.flow.design import instantiate
     from sim_models.cim import CIMMacroModel, tree_errors
-
-    from .designs import instantiate
 
     insts = [instantiate("cim_macro", p) for p, _, _ in CIM_POINTS]
     results: list[list[dict] | None] = [None] * len(insts)

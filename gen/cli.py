@@ -16,9 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from gen.flow.design import parse_int
 from sim_models.approx.metrics import MAX_SAMPLES
-
-from .designs import parse_int
 
 __all__ = ["main"]
 
@@ -285,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list(args) -> int:
-    from .designs import DESIGNS
+    from gen.flow.design import DESIGNS
 
     if args.json:
         out = {
@@ -313,7 +312,7 @@ CACHE_DIR = "build/cache"
 
 def _check_dirs(*dirs: tuple[str, str]) -> None:
     """Check ``(path, what)`` output directories before any work (nothing is created)."""
-    from .files import check_output_dir
+    from gen.eda.files import check_output_dir
 
     for path, what in dirs:
         check_output_dir(path, what)
@@ -321,7 +320,7 @@ def _check_dirs(*dirs: tuple[str, str]) -> None:
 
 def _make_dirs(*dirs: tuple[str, str]) -> None:
     """Create the output directories, once every input has been validated."""
-    from .files import make_output_dir
+    from gen.eda.files import make_output_dir
 
     for path, what in dirs:
         make_output_dir(path, what)
@@ -329,7 +328,7 @@ def _make_dirs(*dirs: tuple[str, str]) -> None:
 
 def _check_liberty(explicit: str | None, what: str = "--liberty") -> Path:
     """Resolve and fully read the liberty file before any output (a bad one fails here)."""
-    from .synth import SynthesisError, check_liberty, resolve_liberty
+    from gen.eda.synth import SynthesisError, check_liberty, resolve_liberty
 
     path = resolve_liberty(explicit)
     if path.is_file() and path.stat().st_size > 32 << 20:  # about 10 s a 32 MiB
@@ -342,7 +341,7 @@ def _check_liberty(explicit: str | None, what: str = "--liberty") -> Path:
 
 def _todo(args) -> list:
     """The design points of ``verilog``/``synth``: ``DESIGN -p ...`` or ``--all``, validated."""
-    from .designs import DEFAULT_SET, instantiate
+    from gen.flow.design import DEFAULT_SET, instantiate
 
     if args.all and args.design:
         raise UsageError("give a design or --all, not both")
@@ -355,7 +354,7 @@ def _todo(args) -> list:
 
 
 def _cmd_verilog(args) -> int:
-    from .verilog import emit
+    from gen.flow.ip import emit
 
     out = (args.output, "-o directory")
     _check_dirs(out)
@@ -393,7 +392,7 @@ def _cmd_errors(args) -> int:
             raise UsageError("--lut takes no design or -p")
         if args.width is None:
             raise UsageError("--lut needs --width N")
-        from .arrays import load_npy
+        from gen.eda.arrays import load_npy
 
         path = Path(args.lut)
         table = load_npy(path, "--lut file")
@@ -407,7 +406,7 @@ def _cmd_errors(args) -> int:
             raise UsageError("give a design name or --lut FILE")
         if args.width is not None or args.signed:
             raise UsageError("--width and --signed go with --lut; use -p for designs")
-        from .designs import instantiate
+        from gen.flow.design import instantiate
 
         inst = instantiate(args.design, args.param)
         _require_multiplier(inst, "errors")
@@ -433,7 +432,8 @@ def _cmd_errors(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .designs import instantiate
+    from gen.flow.design import instantiate
+
     from .verify import verify
 
     inst = instantiate(args.design, args.param)
@@ -446,7 +446,7 @@ def _cmd_verify(args) -> int:
 
 
 def _synth_summary(r) -> str:
-    """Human-readable summary of one :class:`gen.synth.SynthResult`."""
+    """Human-readable summary of one :class:`gen.eda.synth.SynthResult`."""
     crit = (f"{r.critical_path_ns:.3f} ns ({r.critical_path_note})"
             if r.critical_path_ns is not None else f"n/a ({r.critical_path_note})")
     if r.abc_delay_ns is not None:
@@ -492,7 +492,7 @@ def _synth_markdown(results, liberty: str) -> str:
 
 
 def _cmd_synth(args) -> int:
-    from .synth import SynthesisError, synthesize, yosys_command
+    from gen.eda.synth import SynthesisError, synthesize, yosys_command
 
     dirs = [(args.output, "-o directory")]
     if not args.no_cache:
@@ -517,7 +517,7 @@ def _cmd_synth(args) -> int:
         return 2
     if args.all:
         liberty = results[0].liberty
-        from .files import atomic_write
+        from gen.eda.files import atomic_write
 
         atomic_write(out / "summary.json", json.dumps(
             {"liberty": liberty, "designs": [r.to_dict() for r in results]}, indent=2) + "\n")
@@ -705,13 +705,13 @@ def _cgra_energy_text(r) -> str:
 
 
 def _cmd_energy(args) -> int:
+    from gen.eda.synth import SynthesisError
+    from gen.flow.design import instantiate
     from verif import sim as sim_mod
 
-    from .designs import instantiate
     from .energy import EnergyError, energy
     from .engine_energy import DEFAULT_FRAMES, ENGINE_DESIGN, engine_energy
     from .ocu_energy import DEFAULT_WINDOWS, OCU_DESIGNS, ocu_energy
-    from .synth import SynthesisError
 
     cache = (CACHE_DIR, "cache directory")
     _check_dirs(cache)
@@ -849,11 +849,12 @@ def _power_text(d: dict, title: str) -> str:
 
 
 def _cmd_power(args) -> int:
-    from . import activity as act
-    from . import power
+    from gen.eda import activity as act
+    from gen.eda import power
+    from gen.eda.files import input_file, undo_on_failure
+    from gen.eda.netlist import check_top, load_netlist
+
     from .energy import library_for
-    from .files import input_file, undo_on_failure
-    from .netlist import check_top, load_netlist
 
     if args.input_slew is not None and args.slew is not None:
         raise UsageError("--input-slew goes with propagated slews; --slew fixes every slew")
@@ -939,13 +940,13 @@ def _cmd_digits(args) -> int:
 
 
 def _cmd_asm(args) -> int:
+    from gen.eda.files import read_text
     from sim_models.cgra import config as cgra_config
     from sim_models.cgra import isa as cgra_isa
 
     from .cgra.asm import MAX_PROGRAM_BYTES, AsmError, assemble
     from .cgra.fabric import load
     from .cgra.kernels import KERNELS, kernel
-    from .files import read_text
 
     if args.output is not None:
         _check_dirs((args.output, "-o directory"))
@@ -1002,7 +1003,7 @@ def _cmd_report(args) -> int:
     _check_dirs(*dirs)
     _check_liberty(args.liberty)
     if args.compare_liberty is not None:
-        from .files import input_file
+        from gen.eda.files import input_file
 
         input_file(args.compare_liberty, "--compare-liberty file")
         _check_liberty(args.compare_liberty, "--compare-liberty")

@@ -50,7 +50,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no lock, at worst trained twice
     fcntl = None
 
-from gen import files
+from gen.eda import files
 from sim_models.ternary import FoldedBatchNorm, TernaryLayer, TernaryNetwork, ternarise
 
 __all__ = ["CACHE", "DigitsResult", "cache_path", "code_version", "load_data",

@@ -107,10 +107,10 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
     RuntimeError
         If the build or the simulation fails.
     """
+    from gen.flow.design import instantiate
     from verif import sim as sim_mod
     from verif.ternary.engine import EngineConfig, EngineMismatch, EnginePlan, run
 
-    from .designs import instantiate
     from .digits import train
 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -2,15 +2,15 @@
 
 The flow, for one design point and one liberty file:
 
-1. synthesise (:func:`gen.synth.synthesize`) onto the library;
-2. read the mapped netlist back (:func:`gen.netlist.load_netlist`) and write zero-delay Verilog
-   models of its cells from the library's own functions (:mod:`gen.cellsim`);
+1. synthesise (:func:`gen.eda.synth.synthesize`) onto the library;
+2. read the mapped netlist back (:func:`gen.eda.netlist.load_netlist`) and write zero-delay Verilog
+   models of its cells from the library's own functions (:mod:`gen.eda.cellsim`);
 3. simulate the netlist in the streaming vector harness (:mod:`verif.harness`, one instance,
    one operation per clock) on the workload's operands, comparing every result with the golden
    model: this is gate-level verification, and any mismatch fails the run;
-4. dump the value changes of the netlist instance, count toggles (:mod:`gen.activity`) over the
+4. dump the value changes of the netlist instance, count toggles (:mod:`gen.eda.activity`) over the
    window in which the workload's operations follow one another, and turn them into energy
-   (:mod:`gen.power`).
+   (:mod:`gen.eda.power`).
 
 Energy per operation is the energy of that window divided by the number of operations in it.
 It includes the switching energy of the block's input nets (charging its own input pins, which
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files
-from .designs import Instance
-from .liberty import LibertyError, Library
-from .liberty import load as load_liberty
+from gen.eda import files
+from gen.eda.liberty import LibertyError, Library
+from gen.eda.liberty import load as load_liberty
+from gen.flow.design import Instance
 
 __all__ = ["EnergyError", "EnergyResult", "WORKLOADS", "energy", "make_workload",
            "library_for", "prepare_gate_level", "energy_breakdown", "BUILD_ROOT"]
@@ -75,7 +75,7 @@ def library_for(path: str | os.PathLike) -> Library:
 
 
 def resolve_library(liberty: str | os.PathLike | None, wire_load: str) -> tuple[Path, Library]:
-    """The liberty file to use (:func:`gen.synth.resolve_liberty`) and the loaded library.
+    """The liberty file to use (:func:`gen.eda.synth.resolve_liberty`) and the loaded library.
 
     Raises
     ------
@@ -83,7 +83,7 @@ def resolve_library(liberty: str | os.PathLike | None, wire_load: str) -> tuple[
         If ``wire_load`` is not ``"default"`` or ``"none"``, or is ``"default"`` and the
         library has no default wire-load model.
     """
-    from . import synth
+    from gen.eda import synth
 
     if wire_load not in ("default", "none"):
         raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
@@ -129,7 +129,7 @@ def make_workload(workload: str, width: int, signed: bool, n: int,
     if path.suffix != ".npz":
         raise ValueError(f"Workload must be 'uniform', 'gaussian' or a .npz file with arrays a "
                          f"and b, not {workload!r}")
-    from .arrays import load_npz
+    from gen.eda.arrays import load_npz
 
     data = load_npz(path, "workload file", ("a", "b"))
     a, b = data["a"], data["b"]
@@ -217,7 +217,7 @@ def prepare_gate_level(inst: Instance, liberty: str | os.PathLike | None, librar
     inst
         The design point.
     liberty
-        As given by the caller (None: :func:`gen.synth.resolve_liberty`).
+        As given by the caller (None: :func:`gen.eda.synth.resolve_liberty`).
     library, lib_path
         The loaded library (:func:`library_for`) and its resolved path.
     build_root
@@ -237,7 +237,7 @@ def prepare_gate_level(inst: Instance, liberty: str | os.PathLike | None, librar
     EnergyError
         The netlist cannot be read.
     """
-    from . import cellsim, netlist, synth
+    from gen.eda import cellsim, netlist, synth
 
     note(f"synthesising {inst.module}")
     sres = synth.synthesize(inst, liberty=liberty,
@@ -256,7 +256,7 @@ def prepare_gate_level(inst: Instance, liberty: str | os.PathLike | None, librar
 
 
 def energy_breakdown(res, n: int) -> tuple[dict, dict]:
-    """Energy of a :class:`gen.power.PowerResult` per group and per module, in fJ per unit.
+    """Energy of a :class:`gen.eda.power.PowerResult` per group and per module, in fJ per unit.
 
     ``n`` is the number of units (operations, windows) in the activity window. The per-module
     table gets an ``(input nets)`` row with the switching energy of the block's input nets.
@@ -284,9 +284,9 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     Parameters
     ----------
     inst
-        A multiplier design point (:func:`gen.designs.instantiate`).
+        A multiplier design point (:func:`gen.flow.design.instantiate`).
     liberty
-        Liberty file; None chooses as :func:`gen.synth.resolve_liberty` does.
+        Liberty file; None chooses as :func:`gen.eda.synth.resolve_liberty` does.
     workload
         ``"uniform"``, ``"gaussian"`` or a ``.npz`` path (see the module docstring).
     ops
@@ -296,7 +296,7 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     sim
         ``"icarus"`` or ``"verilator"`` (default ``$SIM``, else Icarus when installed).
     wire_load, slew
-        See :func:`gen.power.analyse`.
+        See :func:`gen.eda.power.analyse`.
     build_root
         Results under ``build_root/<module>/``.
     cache_dir
@@ -313,11 +313,10 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
     EnergyError
         The gate-level netlist disagrees with the golden model, or a step fails.
     """
+    from gen.eda import synth
     from verif import sim as sim_mod
     from verif.approx.multiplier import _as_model_input
     from verif.harness import PERIOD_NS, Port, VectorHarness, vector_time
-
-    from . import synth
 
     if isinstance(ops, bool) or not isinstance(ops, int) or not 1 <= ops <= MAX_OPS:
         raise ValueError(f"Ops must be an integer between 1 and {MAX_OPS}, not {ops!r}")
@@ -388,8 +387,8 @@ def energy(inst: Instance, *, liberty: str | os.PathLike | None = None,
                           f"{ops + 1} vectors")
 
     note("counting toggles")
-    from . import activity as act
-    from . import power
+    from gen.eda import activity as act
+    from gen.eda import power
 
     start = (vector_time(1) - PERIOD_NS / 2) * 1e-9
     end = start + ops * PERIOD_NS * 1e-9

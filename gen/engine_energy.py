@@ -13,8 +13,8 @@ layers:
    :mod:`verif.ternary.engine_cocotb`), inside a wrapper that dumps the value changes of the
    netlist instance; every output pixel (trits and sums) is compared with the golden model
    (:meth:`~verif.ternary.engine.EnginePlan.check`) and any difference fails the run;
-3. count toggles (:mod:`gen.activity`) over stretches of the run taken from the testbench's
-   per-layer timing, and turn them into energy (:mod:`gen.power`).
+3. count toggles (:mod:`gen.eda.activity`) over stretches of the run taken from the testbench's
+   per-layer timing, and turn them into energy (:mod:`gen.eda.power`).
 
 Two measurements:
 
@@ -53,8 +53,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files
-from .designs import Instance, instantiate
+from gen.eda import files
+from gen.flow.design import Instance, instantiate
+
 from .energy import EnergyError, _digest, energy_breakdown, library_for, prepare_gate_level
 
 __all__ = ["EngineEnergyResult", "NetworkEnergyResult", "engine_energy", "network_energy",
@@ -260,7 +261,7 @@ def _part_of(path: str) -> str:
 
 
 def engine_area(sres, inst: Instance) -> dict:
-    """Area of the engine by part, from the synthesis statistics (:class:`gen.synth.SynthResult`).
+    """Area of the engine by part, from the synthesis statistics (:class:`gen.eda.synth.SynthResult`).
 
     Returns ``{"total_um2", "total_ge", "sequential_um2", "weight_memory_bits",
     "parts": {part: um^2}}``; the parts are the OCUs (all ``n_o``), the line buffer (with its
@@ -303,7 +304,7 @@ class _Run:
         self.wire_load, self.slew = wire_load, slew
 
     def _activity(self, start_ns: float, end_ns: float):
-        from . import activity as act
+        from gen.eda import activity as act
 
         if not end_ns > start_ns:
             raise EnergyError(f"{self.inst.module}: empty energy window {start_ns}..{end_ns} ns")
@@ -314,8 +315,8 @@ class _Run:
             raise EnergyError(f"energy of {self.inst.module}: {e}") from None
 
     def energy(self, start_ns: float, end_ns: float):
-        """:class:`gen.power.PowerResult` of the value changes in ``(start_ns, end_ns]``."""
-        from . import power
+        """:class:`gen.eda.power.PowerResult` of the value changes in ``(start_ns, end_ns]``."""
+        from gen.eda import power
 
         activity = self._activity(start_ns, end_ns)
         try:
@@ -373,11 +374,10 @@ def _gate_level(inst: Instance, plan, tag: str, *, liberty, sim, wire_load, slew
     Returns ``(SynthResult, _Run, observed outputs, checked pixels, simulator, library, lib
     path)``.
     """
+    from gen.eda import synth
+    from gen.flow.ip import ports
     from verif import sim as sim_mod
     from verif.ternary import engine as ve
-
-    from . import synth
-    from .verilog import ports
 
     lib_path = synth.resolve_liberty(liberty)
     library = library_for(lib_path)
@@ -422,8 +422,8 @@ def _key(*parts) -> str:
 def _cache_key(inst, liberty, extra) -> str | None:
     """Content key of a measurement: the emitted Verilog, the library, the testbench, ``extra``
     (synthesis is keyed by the Verilog; the netlist follows from it)."""
-    from . import synth
-    from .verilog import emit
+    from gen.eda import synth
+    from gen.flow.ip import emit
 
     lib_path = synth.resolve_liberty(liberty)
     tmp = Path("build") / "cache" / "engine-verilog" / inst.module
@@ -472,7 +472,7 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
     Parameters
     ----------
     inst
-        A ``ternary_engine`` design point (:func:`gen.designs.instantiate`).
+        A ``ternary_engine`` design point (:func:`gen.flow.design.instantiate`).
     density
         Probability that a trit of the frames and of the weights is 0, 0 to 1 (None: 0.5).
     frames
@@ -480,11 +480,11 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
     seed
         Seed of the workload.
     liberty
-        Liberty file; None chooses as :func:`gen.synth.resolve_liberty` does.
+        Liberty file; None chooses as :func:`gen.eda.synth.resolve_liberty` does.
     sim
         ``"icarus"`` or ``"verilator"`` (default ``$SIM``, else Icarus when installed).
     wire_load, slew
-        See :func:`gen.power.analyse`.
+        See :func:`gen.eda.power.analyse`.
     build_root
         Build files under ``build_root/<module>/``.
     cache_dir
@@ -513,7 +513,7 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
         raise ValueError(f"Frames must be an integer between 1 and {MAX_FRAMES}, not "
                          f"{frames!r}")
     _check_common(seed, wire_load)
-    from .synth import check_liberty
+    from gen.eda.synth import check_liberty
 
     check_liberty(liberty)  # the whole library, before anything is written
     note = progress or (lambda text: None)
@@ -582,7 +582,7 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
 
 
 def _limits(slew: float | None = None) -> list[str]:
-    from . import power
+    from gen.eda import power
 
     return [*power.limits(slew), "the weight memory is flip-flops (no SRAM macro in the flow)"]
 
@@ -809,7 +809,7 @@ def digits_energy(n_images: int = 32, *, seed: int = 1, liberty: str | os.PathLi
             or not 1 <= n_images <= MAX_FRAMES:
         raise ValueError(f"Images must be an integer between 1 and {MAX_FRAMES}, not "
                          f"{n_images!r}")
-    from .synth import check_liberty
+    from gen.eda.synth import check_liberty
 
     check_liberty(liberty)  # the whole library, before anything is written
     note = progress or (lambda text: None)

@@ -11,10 +11,10 @@ design points with the OCU's own testbench instead of the vector harness:
    value changes of the netlist instance (``+dump=<file>``); every result is compared with the
    golden model (:class:`verif.ternary.ocu.OCUModel` / ``BinaryOCUModel``) and any mismatch
    fails the run with a repro command;
-3. count toggles (:mod:`gen.activity`) only while windows stream back to back, after the
+3. count toggles (:mod:`gen.eda.activity`) only while windows stream back to back, after the
    weight and threshold loads and after the pipeline has filled (the first ``latency + 1``
    windows, rounded up to whole pool groups, are a warm-up), and turn them into energy
-   (:mod:`gen.power`).
+   (:mod:`gen.eda.power`).
 
 Units and conventions: one window is ``k * k * n_i`` multiply-accumulates (MACs); one MAC is
 **two operations** (a multiply and an add), the convention of CUTIE's and most accelerators'
@@ -45,8 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import files
-from .designs import Instance
+from gen.eda import files
+from gen.flow.design import Instance
+
 from .energy import (
     EnergyError,
     _digest,
@@ -384,12 +385,12 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
     Parameters
     ----------
     inst
-        A ``ternary_ocu`` or ``binary_ocu`` design point (:func:`gen.designs.instantiate`).
+        A ``ternary_ocu`` or ``binary_ocu`` design point (:func:`gen.flow.design.instantiate`).
     density
         Ternary unit: probability that a trit (of windows and weights) is 0, 0 to 1; None means
         0.5. Binary unit: must be None (its operands are bits; measured on uniform bits).
     liberty
-        Liberty file; None chooses as :func:`gen.synth.resolve_liberty` does.
+        Liberty file; None chooses as :func:`gen.eda.synth.resolve_liberty` does.
     windows
         Windows measured (16 to 8192; rounded up to whole pool groups), streamed back to back
         after a warm-up of ``latency + 1`` windows.
@@ -398,7 +399,7 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
     sim
         ``"icarus"`` or ``"verilator"`` (default ``$SIM``, else Icarus when installed).
     wire_load, slew
-        See :func:`gen.power.analyse`.
+        See :func:`gen.eda.power.analyse`.
     build_root
         Build files under ``build_root/<module>/``.
     cache_dir
@@ -419,10 +420,9 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
         The gate-level netlist disagrees with the golden model, the windows did not stream one
         per clock, the energy came out as zero, or a step failed.
     """
+    from gen.eda import activity as act
+    from gen.eda import power
     from verif import sim as sim_mod
-
-    from . import activity as act
-    from . import power
 
     if inst.design.name not in OCU_DESIGNS:
         raise ValueError(f"Design {inst.design.name} is not an output-channel unit; the OCU "

@@ -1,6 +1,6 @@
 """``make report``: area, energy and error of the multiplier family in build/report/.
 
-For every design point (by default :data:`gen.designs.DEFAULT_SET`, the 8- and 16-bit exact,
+For every design point (by default :data:`gen.flow.design.DEFAULT_SET`, the 8- and 16-bit exact,
 DRUM and ROUP multipliers) the report gathers
 
 * the Verilog (``verilog/``, with sidecars) and the error metrics of the golden model
@@ -45,9 +45,9 @@ from concurrent.futures import (
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import files
-from .designs import DEFAULT_SET, Instance, instantiate
-from .verilog import emit
+from gen.eda import files
+from gen.flow.design import DEFAULT_SET, Instance, instantiate
+from gen.flow.ip import emit
 
 __all__ = ["build_report", "error_record", "pareto_front", "ReportError", "DRUM_PAPER",
            "LIMITS", "DEVIATION_LIMIT_PCT"]
@@ -210,8 +210,9 @@ def _worker_init(cwd: str) -> None:
 def _energy_job(name: str, params: dict, liberty: str | None, workload: str, ops: int,
                 seed: int) -> dict:
     """Area and energy of one design point with one library (runs in a worker process)."""
+    from gen.eda import synth
+
     from . import energy as en
-    from . import synth
 
     t0 = time.perf_counter()
     inst = instantiate(name, params)
@@ -1182,7 +1183,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
         Output directory (``index.html``, ``index.md``, ``report.json``, ``errors.json``,
         ``pareto.png``, ``verilog/``).
     points
-        ``(design, params)`` pairs; default :data:`gen.designs.DEFAULT_SET`. The exact array
+        ``(design, params)`` pairs; default :data:`gen.flow.design.DEFAULT_SET`. The exact array
         multiplier of each width and signedness present is added when missing (the savings
         reference).
     samples
@@ -1190,7 +1191,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     ops, seed, workload
         Energy workload (:func:`gen.energy.energy`).
     liberty
-        Library of the report's numbers (None: as :func:`gen.synth.resolve_liberty`, normally
+        Library of the report's numbers (None: as :func:`gen.eda.synth.resolve_liberty`, normally
         the embedded compact sky130_fd_sc_hd).
     compare_liberty
         A second library: every point is run with it too and the deviation is tabulated.
@@ -1235,7 +1236,7 @@ def build_report(outdir: Path, *, points: Iterable[tuple[str, Mapping]] | None =
     ReportError
         A design point failed; the message names it. Nothing is written in that case.
     """
-    from .synth import check_liberty, resolve_liberty
+    from gen.eda.synth import check_liberty, resolve_liberty
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"Workers must be a positive integer, not {workers!r}")

@@ -12,8 +12,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .designs import Instance
-from .verilog import emit
+from gen.flow.design import Instance
+from gen.flow.ip import emit
 
 __all__ = ["VerificationError", "Report", "verify", "repro_command", "BUILD_ROOT"]
 

@@ -20,11 +20,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gen.eda import files
 from sim_models.cgra import config as cfg
 from sim_models.cgra import isa
 from sim_models.cgra.fabric import Fabric
-
-from .. import files
 
 __all__ = ["AsmError", "Program", "assemble", "assemble_file", "SLOTS", "MAX_PROGRAM_BYTES"]
 
@@ -666,7 +665,7 @@ def assemble_file(path: str | Path, fabric: Fabric) -> Program:
     ------
     ValueError
         If the file is missing, not a regular file, larger than :data:`MAX_PROGRAM_BYTES` or
-        not UTF-8 text (:class:`gen.files.InputFileError`, one line naming the file).
+        not UTF-8 text (:class:`gen.eda.files.InputFileError`, one line naming the file).
     AsmError
         For any error in the program.
     """

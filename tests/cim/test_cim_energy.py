@@ -3,7 +3,7 @@
 import pytest
 
 from gen.cim_energy import cim_energy
-from gen.designs import instantiate
+from gen.flow.design import instantiate
 
 SEED = 3
 

@@ -1,8 +1,8 @@
-"""gen.activity: toggle counts and time at 1 per bit from VCD and FST waveforms.
+"""gen.eda.activity: toggle counts and time at 1 per bit from VCD and FST waveforms.
 
 Numbers asserted here are derived by hand (from the handwritten VCD or the gcd testbench) or by
 a second, deliberately simple reader built on pyvcd's tokenizer (:func:`reference`), never
-copied from gen.activity's own output.
+copied from gen.eda.activity's own output.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from vcd.reader import TokenKind, tokenize
 
-from gen import activity
-from gen.activity import Activity, ActivityError, read_activity
+from gen.eda import activity
+from gen.eda.activity import Activity, ActivityError, read_activity
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GCD_VCD = SHARED / "reference" / "gcd" / "gcd_sky130hd.vcd.gz"

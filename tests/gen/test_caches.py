@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen import digits, files, report
-from gen.designs import instantiate
+from gen import digits, report
+from gen.eda import files
 from gen.energy import EnergyError
+from gen.flow.design import instantiate
 from gen.ocu_energy import GateLevelBench, OCUEnergyResult
 
 
@@ -184,7 +185,7 @@ def test_digits_cache_interrupted_save_leaves_nothing(tmp_path, monkeypatch):
 # -- generated Verilog -------------------------------------------------------------------------
 
 def test_verilog_write_interrupted_keeps_old_file(tmp_path, monkeypatch):
-    from gen import verilog
+    from gen.flow import ip as verilog
 
     path = tmp_path / "m.v"
     verilog._write(path, "module m; endmodule\n")

@@ -1,7 +1,7 @@
-"""gen.cellsim: the generated cell models simulated with Icarus Verilog against Python references.
+"""gen.eda.cellsim: the generated cell models simulated with Icarus Verilog against Python references.
 
 Combinational cells are checked on their exhaustive truth tables against
-:func:`gen.liberty.evaluate_function` (and a few against hand-written truth functions); flip-flops,
+:func:`gen.eda.liberty.evaluate_function` (and a few against hand-written truth functions); flip-flops,
 latches and clock gates are driven with random single-input changes (fixed seed) and compared
 after every change with small reference models written here from the Liberty semantics (the
 clock gates from the library's own ``statetable``). One testbench and one Icarus run per library
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.cellsim import CellModelError, cell_model, cell_models, unmodelled, write_cell_models
-from gen.liberty import (
+from gen.eda.cellsim import CellModelError, cell_model, cell_models, unmodelled, write_cell_models
+from gen.eda.liberty import (
     Cell,
     Library,
     default_library_path,
@@ -241,7 +241,7 @@ EXOTIC_UNMODELLED = {
                "supported)",
     "msff": "clocked_on_also (a master-slave flip-flop) is not supported",
     "nofunc": "output pin 'Y' has no function",
-    "stt": "output pin 'Q' has no function: its behaviour is in a statetable, which gen.liberty "
+    "stt": "output pin 'Q' has no function: its behaviour is in a statetable, which gen.eda.liberty "
            "does not keep in the cell model",
     "usesinternal": "pin 'Y' function 'A & N' uses internal pin 'N', which has no model",
 }
@@ -741,7 +741,7 @@ def test_errors(exotic_lib, compact_lib):
     with pytest.raises(CellModelError) as info:
         cell_models(exotic_lib, ["ffpre", "stt"])
     assert str(info.value) == ("exotic.lib: cell 'stt': output pin 'Q' has no function: its "
-                               "behaviour is in a statetable, which gen.liberty does not keep "
+                               "behaviour is in a statetable, which gen.eda.liberty does not keep "
                                "in the cell model")
     assert (info.value.cell, info.value.library) == ("stt", "exotic.lib")
     with pytest.raises(CellModelError, match=r"^exotic\.lib: cell 'nand9': no such cell in "
@@ -793,7 +793,7 @@ def test_verilator_lint(any_lib, tmp_path):
                          env=env, check=False, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     warnings = re.findall(r"%(Warning-[A-Z]+|Error[^:]*):([^\n]*)", run.stderr)
-    # latches written as always @* with non-blocking assignments (on purpose, see gen.cellsim),
+    # latches written as always @* with non-blocking assignments (on purpose, see gen.eda.cellsim),
     # the unused input of output-less cells (sky130 diode, lpflow_lsbuf ... SHORT) and a state
     # variable that no function reads (exotic ffclearwins only outputs IQN); a latch that toggles
     # while clear and preset are both active is a combinational loop by nature (latchtoggle)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gen.designs import DESIGNS, instantiate, parse_params
+from gen.flow.design import DESIGNS, instantiate, parse_params
 
 # (design, parameter, smallest valid, largest valid, other parameters fixing dependent bounds)
 BOUNDS = [

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from gen.cli import main
-from gen.designs import Instance, instantiate
 from gen.energy import EnergyError, energy, make_workload
+from gen.flow.design import Instance, instantiate
 
 SEED = 7
 
@@ -176,17 +176,17 @@ def test_both_simulators_give_the_same_energy(tmp_path, monkeypatch):
 
 
 def test_cli_netlist_disagreeing_with_golden_model_exits_2(tmp_path, monkeypatch, capsys):
-    import gen.designs
+    import gen.flow.design
 
     monkeypatch.chdir(tmp_path)
-    real = gen.designs.instantiate
+    real = gen.flow.design.instantiate
 
     def liar(name, params=()):
         inst = real(name, params)
         return Instance(inst.design, inst.params, inst.component,
                         real("exact", {"width": inst.params["width"]}).model)
 
-    monkeypatch.setattr(gen.designs, "instantiate", liar)
+    monkeypatch.setattr(gen.flow.design, "instantiate", liar)
     code = main(["energy", "drum", "-p", "width=8", "-p", "k=4", "--ops", "50"])
     err = capsys.readouterr().err
     assert code == 2 and "\nedgeforge: energy failed: the gate-level netlist of drum_u8_k4" in err

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from gen import files, liberty
-from gen.activity import ActivityError, read_activity
 from gen.cgra import asm as cgra_asm
 from gen.cgra.fabric import load as load_fabric
-from gen.liberty import LibertyError
-from gen.netlist import NetlistError, load_netlist
+from gen.eda import files, liberty
+from gen.eda.activity import ActivityError, read_activity
+from gen.eda.liberty import LibertyError
+from gen.eda.netlist import NetlistError, load_netlist
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPACT = ROOT / "gen" / "data" / "sky130_fd_sc_hd_compact.lib"
+COMPACT = ROOT / "gen" / "eda" / "data" / "sky130_fd_sc_hd_compact.lib"
 DEV_ZERO = Path("/dev/zero")
 needs_dev_zero = pytest.mark.skipif(not DEV_ZERO.exists(), reason="no /dev/zero")
 
@@ -68,7 +68,7 @@ def _bomb(path: Path, size: int) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# gen.files
+# gen.eda.files
 
 
 def test_size_text_names_the_limit_in_round_units(tmp_path):
@@ -172,11 +172,11 @@ def test_netlist_refuses_non_regular_files(hostile, kind, compact_lib, tmp_path)
 
 
 def test_netlist_size_bound(tmp_path, compact_lib, monkeypatch):
-    import gen.netlist
+    import gen.eda.netlist
 
     big = tmp_path / "big.v"
     big.write_bytes(b"// x\n" * 1000)
-    monkeypatch.setattr(gen.netlist, "MAX_NETLIST_BYTES", 1000)
+    monkeypatch.setattr(gen.eda.netlist, "MAX_NETLIST_BYTES", 1000)
     with pytest.raises(NetlistError) as e:
         load_netlist(big, "top", compact_lib, workdir=tmp_path / "work")
     assert _one_line(e.value) == f"netlist {big} is 5000 bytes; the limit is 1000 bytes"
@@ -196,11 +196,11 @@ def test_activity_refuses_hostile_files(hostile, kind):
 
 
 def test_activity_size_bound(tmp_path, monkeypatch):
-    import gen.activity
+    import gen.eda.activity
 
     vcd = tmp_path / "w.vcd"
     vcd.write_text("$timescale 1ns $end\n" * 100)
-    monkeypatch.setattr(gen.activity, "MAX_ACTIVITY_BYTES", 1000)
+    monkeypatch.setattr(gen.eda.activity, "MAX_ACTIVITY_BYTES", 1000)
     with pytest.raises(ActivityError) as e:
         read_activity(vcd, "tb/dut")
     assert _one_line(e.value) == f"activity file {vcd} is 2000 bytes; the limit is 1000 bytes"

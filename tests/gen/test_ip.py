@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.designs import DEFAULT_SET, instantiate
-from gen.verilog import emit
+from gen.flow.design import DEFAULT_SET, instantiate
+from gen.flow.ip import emit
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the example mesh of disjoint switchboxes (a small design with switchbox modules)
@@ -143,7 +143,7 @@ def test_verilator_lint_passes_through_the_file_list(outdir, tmp_path, name, par
 
 @pytest.mark.parametrize("name,params", _params(POINTS))
 def test_yosys_hierarchy_without_top_picks_the_module(outdir, name, params):
-    from gen.synth import yosys_command
+    from gen.eda.synth import yosys_command
 
     e = emitted(outdir, name, params)
     for command in ("hierarchy", "hierarchy -auto-top"):
@@ -180,7 +180,7 @@ def _fusesoc(cores: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
 def test_fusesoc_lint_sim_and_synth_targets(tmp_path, name, params):
     pytest.importorskip("fusesoc", reason="fusesoc and edalize come with the test extra")
     pytest.importorskip("edalize", reason="fusesoc and edalize come with the test extra")
-    from gen.verilog import SYNTH_ARCH, tool_versions
+    from gen.flow.ip import SYNTH_ARCH, tool_versions
     from verif.sim import prepare
 
     prepare("verilator")  # VERILATOR_ROOT and PATH for edalize's make

@@ -1,4 +1,4 @@
-"""gen.liberty (parser, model, boolean functions) and the compact sky130 library (libcompact)."""
+"""gen.eda.liberty (parser, model, boolean functions) and the compact sky130 library (libcompact)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gen import libcompact
-from gen.liberty import (
+from gen.eda import libcompact
+from gen.eda.liberty import (
     Group,
     LibertyError,
     QStr,
@@ -694,8 +694,8 @@ def test_compact_file_is_up_to_date(tmp_path):
     out = tmp_path / "compact.lib"
     assert libcompact.main([str(FULL_LIB), str(out)]) == 0
     assert out.read_text() == default_library_path().read_text(), (
-        "regenerate with: python -m gen.libcompact ../shared/pdk/sky130_fd_sc_hd/"
-        "sky130hd_tt.lib.gz gen/data/sky130_fd_sc_hd_compact.lib")
+        "regenerate with: python -m gen.eda.libcompact ../shared/pdk/sky130_fd_sc_hd/"
+        "sky130hd_tt.lib.gz gen/eda/data/sky130_fd_sc_hd_compact.lib")
 
 
 def test_libcompact_errors(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""gen.netlist: structural netlists read through Yosys into instances and nets."""
+"""gen.eda.netlist: structural netlists read through Yosys into instances and nets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gen import liberty
-from gen.netlist import NetlistError, cell_stubs, load_netlist
+from gen.eda import liberty
+from gen.eda.netlist import NetlistError, cell_stubs, load_netlist
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GCD = SHARED / "reference" / "gcd" / "gcd_sky130hd.v"

@@ -1,4 +1,4 @@
-"""gen.power: OpenSTA-style energy from a netlist, its liberty and a value-change dump.
+"""gen.eda.power: OpenSTA-style energy from a netlist, its liberty and a value-change dump.
 
 The expected energies are recomputed here from first principles for a three-cell netlist whose
 waveform the test writes itself: toggles counted from the stimulus lists, capacitances and table
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gen import liberty
-from gen.activity import read_activity
 from gen.cli import main
-from gen.netlist import load_netlist
-from gen.power import PowerError, analyse
+from gen.eda import liberty
+from gen.eda.activity import read_activity
+from gen.eda.netlist import load_netlist
+from gen.eda.power import PowerError, analyse
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GCD = SHARED / "reference" / "gcd"

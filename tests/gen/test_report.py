@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from gen import synth
 from gen.cli import main
-from gen.designs import instantiate
+from gen.eda import synth
+from gen.eda.liberty import default_library_path
 from gen.energy import EnergyError, library_for
-from gen.liberty import default_library_path
+from gen.flow.design import instantiate
 from gen.report import (
     DEVIATION_LIMIT_PCT,
     DRUM_PAPER,

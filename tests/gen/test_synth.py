@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gen import synth as synth_mod
 from gen.cli import main
-from gen.designs import instantiate
-from gen.synth import (
+from gen.eda import synth as synth_mod
+from gen.eda.synth import (
     DEFAULT_LIBERTY_LABEL,
     SynthesisError,
     library_cells,
@@ -22,6 +21,7 @@ from gen.synth import (
     resolve_liberty,
     synthesize,
 )
+from gen.flow.design import instantiate
 
 # all synthesis tests on one xdist worker: they share the cached runs of the fixtures below
 pytestmark = pytest.mark.xdist_group("synth")
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.xdist_group("synth")
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("EDGEFORGE_SHARED") or ROOT.parent / "shared")
 FULL_LIB = SHARED / "pdk" / "sky130_fd_sc_hd" / "sky130hd_tt.lib.gz"
-COMPACT = ROOT / "gen" / "data" / "sky130_fd_sc_hd_compact.lib"
+COMPACT = ROOT / "gen" / "eda" / "data" / "sky130_fd_sc_hd_compact.lib"
 needs_full = pytest.mark.skipif(
     not FULL_LIB.is_file(),
     reason=f"the full sky130_fd_sc_hd liberty is not here ({FULL_LIB}; shared/ is absent or "
@@ -339,10 +339,10 @@ def test_cli_synth_json_and_summary(capsys, tmp_path, monkeypatch):
 
 
 def test_cli_synth_all_writes_the_summary(capsys, tmp_path, monkeypatch):
-    import gen.designs
+    import gen.flow.design
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(gen.designs, "DEFAULT_SET",
+    monkeypatch.setattr(gen.flow.design, "DEFAULT_SET",
                         (("drum", {"width": 8, "k": 4}), ("exact", {"width": 4})))
     code = main(["synth", "--all", "-o", "out"])
     out, err = capsys.readouterr()

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from gen import liberty as liberty_mod
-from gen import synth as synth_mod
-from gen.designs import instantiate
-from gen.synth import SynthesisError, check_liberty, sweep_stale, synthesize
+from gen.eda import liberty as liberty_mod
+from gen.eda import synth as synth_mod
+from gen.eda.synth import SynthesisError, check_liberty, sweep_stale, synthesize
+from gen.flow.design import instantiate
 
 # the runs below share the cached Yosys results of one xdist worker with tests/gen/test_synth.py
 pytestmark = pytest.mark.xdist_group("synth")
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPACT = ROOT / "gen" / "data" / "sky130_fd_sc_hd_compact.lib"
+COMPACT = ROOT / "gen" / "eda" / "data" / "sky130_fd_sc_hd_compact.lib"
 TINY = ("exact", {"width": 4})
 
 

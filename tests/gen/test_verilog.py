@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gen.designs import DEFAULT_SET, DESIGNS, instantiate
-from gen.verilog import emit
+from gen.flow.design import DEFAULT_SET, DESIGNS, instantiate
+from gen.flow.ip import emit
 
 ROOT = Path(__file__).resolve().parents[2]
 

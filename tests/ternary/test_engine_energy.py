@@ -4,9 +4,9 @@ per image), on a tiny engine (n_i = n_o = 4, k = 3, lines of 6 pixels)."""
 import numpy as np
 import pytest
 
-from gen.designs import instantiate
 from gen.energy import EnergyError
 from gen.engine_energy import engine_energy, network_energy, network_layers
+from gen.flow.design import instantiate
 from sim_models.ternary import TernaryLayer, TernaryNetwork
 
 SEED = 20261124
@@ -153,7 +153,7 @@ def test_energy_error_is_raised_not_zero(monkeypatch, dirs):
     run.inst = instantiate("ternary_engine", TINY)
     run.vcd = "none.vcd"
     monkeypatch.setattr(ee._Run, "_activity", lambda self, a, b: None)
-    from gen import power
+    from gen.eda import power
 
     monkeypatch.setattr(power, "analyse", lambda *a, **k: Quiet())
     run.nl = run.library = None

@@ -261,7 +261,7 @@ def test_shared_verilog_one_module():
     build = ROOT / "build" / "test_engine_hw"
     build.mkdir(parents=True, exist_ok=True)
     (build / "engine.v").write_text(text)
-    from gen.synth import yosys_command
+    from gen.eda.synth import yosys_command
 
     result = subprocess.run(
         [*yosys_command(), "-q", "-p",

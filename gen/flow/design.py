@@ -274,7 +274,7 @@ def _cim_model(**kw):
 
 
 def _cgra_fabric(fabric: str, mul: str):
-    from .cgra.fabric import load
+    from gen.cgra.fabric import load
 
     fab = load(fabric)
     if mul:
@@ -453,6 +453,13 @@ class Instance:
     @property
     def module(self) -> str:
         return self.design.module_name(self.params)
+
+    def emit(self, directory):
+        """Write this point's Verilog, sidecar, file list, waivers and core
+        (:func:`gen.flow.ip.emit`)."""
+        from .ip import emit
+
+        return emit(self, directory)
 
     def cli_params(self) -> list[str]:
         """The ``-p`` arguments that reproduce this instance, defaults left out."""

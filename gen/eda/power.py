@@ -1,14 +1,14 @@
 """Switching-activity power and energy of a gate-level netlist, in the manner of OpenSTA.
 
-Given a :class:`gen.netlist.Netlist`, its :class:`gen.liberty.Library` and the activity of a
-simulation (:class:`gen.activity.Activity`), :func:`analyse` computes for every cell instance,
+Given a :class:`gen.eda.netlist.Netlist`, its :class:`gen.eda.liberty.Library` and the activity of a
+simulation (:class:`gen.eda.activity.Activity`), :func:`analyse` computes for every cell instance,
 over the activity window, what OpenSTA's ``read_vcd`` + ``report_power`` compute:
 
 activity
     Every net of the netlist is matched to the dump by any of its names (Verilog escaped
     identifiers such as ``\\$129`` match the dump's ``$129``, in net names and in instance
     paths alike). Transitions are counted as OpenSTA counts them (a change between 0 and 1 is
-    one transition, a change to or from X/Z half of one; :attr:`gen.activity.Activity.
+    one transition, a change to or from X/Z half of one; :attr:`gen.eda.activity.Activity.
     transitions`); the duty of a net is its time at 1 over the window. A net the dump does not
     cover is an error unless ``allow_partial=True``; then it counts as never toggling at duty
     0.5 and the result carries the coverage and a warning.

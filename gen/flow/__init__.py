@@ -1,0 +1,1 @@
+"""The flow: design points, the Family interface, one gate-level bench, one cache."""
