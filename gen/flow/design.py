@@ -198,13 +198,13 @@ def _binary_ocu_component(**kw):
 
 
 def _ternary_ocu_model(**kw):
-    from verif.ternary.ocu import OCUModel
+    from sim_models.ternary.ocu import OCUModel
 
     return OCUModel(**_ocu_kwargs(kw))
 
 
 def _binary_ocu_model(**kw):
-    from verif.ternary.ocu import BinaryOCUModel
+    from sim_models.ternary.ocu import BinaryOCUModel
 
     return BinaryOCUModel(**_ocu_kwargs(kw))
 

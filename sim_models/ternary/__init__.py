@@ -2,7 +2,8 @@
 
 - :mod:`.trits`: 2-bit trit codes and the 5-trits-per-byte packing;
 - :mod:`.conv`: ternary convolution sums, pooling, thresholds, layers and networks;
-- :mod:`.bn`: batch-norm folding into sign-corrected weights and integer thresholds.
+- :mod:`.bn`: batch-norm folding into sign-corrected weights and integer thresholds;
+- :mod:`.ocu`: the output-channel units (ternary and binary XNOR) of the engine.
 
 Numpy only: nothing here imports the RTL generators or the simulators.
 """
@@ -20,6 +21,7 @@ from .conv import (
     ternary_conv2d,
     threshold,
 )
+from .ocu import POOL_SIZE, BinaryOCUModel, OCUModel
 from .trits import (
     ILLEGAL_CODE,
     TRIT_CODES,
@@ -38,12 +40,15 @@ __all__ = [
     "ILLEGAL_CODE",
     "KERNEL_SIZES",
     "PADDINGS",
+    "POOL_SIZE",
     "POOLINGS",
     "STRIDES",
     "TRITS_PER_BYTE",
     "TRIT_CODES",
     "VALID_BYTES",
+    "BinaryOCUModel",
     "FoldedBatchNorm",
+    "OCUModel",
     "TernaryLayer",
     "TernaryNetwork",
     "conv_output_size",

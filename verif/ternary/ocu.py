@@ -1,4 +1,4 @@
-"""Verification of the output-channel units: golden models, vector sets, the cocotb run.
+"""Verification of the output-channel units: vector sets, the checker, the cocotb run.
 
 The testbench is split into the usual four parts:
 
@@ -6,7 +6,8 @@ The testbench is split into the usual four parts:
   ``k * k`` weight words and the thresholds through ``w_stream`` and ``th_stream`` (obeying
   valid/ready), stream the windows back to back on ``i_stream`` (one per clock while the unit
   is ready) and record every result taken from ``o_stream``;
-* **model** (:class:`OCUModel`, :class:`BinaryOCUModel`, on :mod:`sim_models.ternary`): the sum
+* **model** (:class:`~sim_models.ternary.ocu.OCUModel`,
+  :class:`~sim_models.ternary.ocu.BinaryOCUModel`): the sum
   is the dot product of the window with the weights (pooled over 4 windows with pooling); for
   the ternary unit the trit is :func:`sim_models.ternary.threshold` of it and ``illegal`` is set
   when a window of the result or a weight holds the code ``0b10``; for the binary (XNOR) unit
@@ -15,7 +16,7 @@ The testbench is split into the usual four parts:
   on the sets without back-pressure; a mismatch names the set, the window index, the expected
   and actual values and a one-line repro command.
 
-The Verilog is emitted by :func:`gen.verilog.emit` and built with ``cocotb_tools.runner`` into
+The Verilog is emitted by :func:`gen.flow.ip.emit` and built with ``cocotb_tools.runner`` into
 ``build/verif/<module>/<sim>/``; the job reaches the simulator as a JSON file (``EF_JOB``).
 Both registry designs ``ternary_ocu`` and ``binary_ocu`` are supported; each has its own vector
 sets (:data:`SET_NAMES`, :data:`BINARY_SET_NAMES`). Run one configuration from the shell with,
@@ -37,16 +38,15 @@ from pathlib import Path
 import numpy as np
 from amaranth.hdl import Shape
 
-from sim_models.ternary import decode_trits_masked, pool, ternary_conv2d, threshold
+from sim_models.ternary.ocu import BinaryOCUModel, OCUModel
 
 from .. import sim as _sim
 
-__all__ = ["OCUModel", "BinaryOCUModel", "VectorSet", "SET_NAMES", "BINARY_SET_NAMES",
+__all__ = ["VectorSet", "SET_NAMES", "BINARY_SET_NAMES",
            "DESIGNS", "default_sets", "vector_sets", "thresholds", "expected", "OCUMismatch",
            "OCUReport", "check_results", "run", "repro_command", "BUILD_ROOT"]
 
 BUILD_ROOT = Path("build") / "verif"
-POOL_SIZE = 4
 #: Names of the vector sets of :func:`vector_sets`, in run order.
 SET_NAMES = ("random", "zero", "sparse", "max", "min", "boundary", "inverted", "illegal",
              "illegal_weight", "stall")
@@ -55,94 +55,6 @@ SET_NAMES = ("random", "zero", "sparse", "max", "min", "boundary", "inverted", "
 BINARY_SET_NAMES = ("random", "max", "min", "boundary", "stall")
 #: Registry designs this testbench runs.
 DESIGNS = ("ternary_ocu", "binary_ocu")
-
-
-def _pooling(pooling):
-    return None if pooling in (None, "none") else pooling
-
-
-class OCUModel:
-    """Golden model of :class:`hw.ternary.OCU`.
-
-    Parameters
-    ----------
-    n_i : int
-        Input channels.
-    k : int
-        Kernel size (odd).
-    pooling : {None, "none", "max", "sum"}, optional
-        Pooling over 4 consecutive window sums.
-    """
-
-    #: Threshold register fields, the keyword arguments of a call after the weights.
-    threshold_fields = ("lo", "hi")
-
-    def __init__(self, n_i, k, pooling=None):
-        if not isinstance(n_i, int) or not 1 <= n_i <= 256:
-            raise ValueError(f"N_I must be an integer between 1 and 256, not {n_i!r}")
-        if not isinstance(k, int) or k not in (1, 3, 5, 7):
-            raise ValueError(f"K must be 1, 3, 5 or 7, not {k!r}")
-        self.n_i, self.k, self.pooling = n_i, k, _pooling(pooling)
-        if self.pooling not in (None, "max", "sum"):
-            raise ValueError(f"Pooling must be None, 'max' or 'sum', not {pooling!r}")
-
-    @property
-    def windows_per_result(self):
-        """Windows per result: 4 with pooling, else 1."""
-        return POOL_SIZE if self.pooling else 1
-
-    def _sums(self, windows, weights):
-        """Window sums of value arrays ``(N, k, k, n_i)`` against ``(k, k, n_i)``."""
-        w = np.asarray(weights).reshape(1, self.k, self.k, self.n_i)
-        return ternary_conv2d(windows, w, padding="valid").reshape(-1)
-
-    def _pool(self, sums):
-        if not self.pooling:
-            return sums
-        groups = sums.reshape(-1, 2, 2, 1)
-        return pool(groups, self.pooling).reshape(-1)
-
-    def __call__(self, windows, weights, lo, hi):
-        """Results for a batch of windows.
-
-        Parameters
-        ----------
-        windows : array_like
-            2-bit trit codes, shape ``(N, k, k, n_i)`` (``N`` a multiple of 4 with pooling).
-        weights : array_like
-            2-bit trit codes of the weights, shape ``(k, k, n_i)``.
-        lo, hi : int
-            Thresholds.
-
-        Returns
-        -------
-        dict of numpy.ndarray
-            ``sum``, ``trit`` and ``illegal``, one element per result.
-        """
-        win, win_bad = decode_trits_masked(np.asarray(windows).reshape(-1, self.k, self.k,
-                                                                       self.n_i))
-        wts, wts_bad = decode_trits_masked(weights)
-        sums = self._pool(self._sums(win, wts))
-        bad = win_bad.reshape(-1, self.windows_per_result, win_bad[0].size).any(axis=(1, 2))
-        bad = bad | bool(wts_bad.any())
-        return {"sum": sums, "trit": threshold(sums[:, None], lo, hi)[:, 0].astype(np.int64),
-                "illegal": bad.astype(np.int64)}
-
-
-class BinaryOCUModel(OCUModel):
-    """Golden model of :class:`hw.ternary.BinaryOCU` (bits: 1 is ``+1``, 0 is ``-1``).
-
-    Called as ``model(windows, weights, th)`` with bit arrays; returns ``sum`` and ``bit``
-    (1 where the value is at least ``th``).
-    """
-
-    threshold_fields = ("th",)
-
-    def __call__(self, windows, weights, th):
-        win = 2 * np.asarray(windows).reshape(-1, self.k, self.k, self.n_i) - 1
-        wts = 2 * np.asarray(weights) - 1
-        sums = self._pool(self._sums(win, wts))
-        return {"sum": sums, "bit": (sums >= th).astype(np.int64)}
 
 
 # -------------------------------------------------------------------------------------------
@@ -169,8 +81,7 @@ class VectorSet:
 
 
 def _is_binary(model) -> bool:
-    # by the thresholds, not isinstance: under ``python -m verif.ternary.ocu`` the registry's
-    # models are instances of this module's twin imported as verif.ternary.ocu
+    # by the thresholds, not isinstance: any model with the binary unit's threshold register
     return tuple(model.threshold_fields) == BinaryOCUModel.threshold_fields
 
 
@@ -463,7 +374,7 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
 
     Parameters
     ----------
-    inst : gen.designs.Instance
+    inst : gen.flow.design.Instance
         A ``ternary_ocu`` or ``binary_ocu`` design point.
     seed : int
         Seed of every random draw.
@@ -505,7 +416,7 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
 
 def main(argv=None) -> int:
     """``python -m verif.ternary.ocu [--design D] -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
-    from gen.designs import instantiate
+    from gen.flow.design import instantiate
 
     ap = argparse.ArgumentParser(prog="python -m verif.ternary.ocu", description=__doc__)
     ap.add_argument("--design", choices=DESIGNS, default="ternary_ocu")
