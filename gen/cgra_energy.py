@@ -3,8 +3,8 @@
 The flow of :mod:`gen.ocu_energy`, applied to ``cgra`` design points with the fabric's own
 cocotb driver and monitor (:mod:`verif.cgra.fabric_cocotb`):
 
-1. assemble the kernel (:mod:`gen.cgra.kernels`) for the fabric and run it on the golden model
-   (:class:`sim_models.cgra.CGRAModel`);
+1. assemble the kernel (:mod:`sim_models.cgra.programs`) for the fabric and run it on the golden
+   model (:class:`sim_models.cgra.CGRAModel`);
 2. synthesise the fabric, read the netlist back, write the cell models
    (:func:`gen.energy.prepare_gate_level`);
 3. simulate the netlist in a wrapper that dumps its nets: configuration through the scan
@@ -176,8 +176,8 @@ def _repro(inst: Instance, kernel, seed, sim, liberty) -> str:
 
 
 def _kernel_setup(inst: Instance, kernel: str, seed: int):
-    from gen.cgra.asm import assemble
-    from gen.cgra.kernels import kernel as get_kernel
+    from sim_models.cgra.asm import assemble
+    from sim_models.cgra.programs import kernel as get_kernel
 
     fabric = inst.model.fabric
     k = get_kernel(kernel)
@@ -199,7 +199,7 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
     inst
         A ``cgra`` design point (:func:`gen.flow.design.instantiate`).
     kernel
-        A kernel of :data:`gen.cgra.kernels.KERNELS`.
+        A kernel of :data:`sim_models.cgra.programs.KERNELS`.
     seed
         Seed of the kernel's input data.
     liberty, sim, wire_load, slew, build_root, cache_dir, progress

@@ -1,7 +1,7 @@
 """The CGRA section of ``make report``: kernels on exact and approximate MUL tiles, fabric area.
 
-* every kernel of :mod:`gen.cgra.kernels` on the ``small`` fabric with exact, DRUM (k = 6) and
-  ROUP (p = 1, r = 2) MUL tiles: cycles, energy per run from gate-level simulation
+* every kernel of :mod:`sim_models.cgra.programs` on the ``small`` fabric with exact, DRUM
+  (k = 6) and ROUP (p = 1, r = 2) MUL tiles: cycles, energy per run from gate-level simulation
   (:func:`gen.cgra_energy.cgra_energy`; every row of the netlist's run checked against the
   golden model), the MUL tiles' share, area, and the kernel output error against the exact
   numpy reference over :data:`ERROR_DRAWS` input draws (:func:`gen.cgra_energy.kernel_error`);
@@ -55,8 +55,8 @@ def n_steps() -> int:
 
 def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
     from gen.flow.design import instantiate
+    from sim_models.cgra.programs import KERNELS
 
-    from .cgra.kernels import KERNELS
     from .cgra_energy import cgra_energy
 
     inst = instantiate("cgra", {"fabric": "small", "mul": mul})
@@ -114,8 +114,8 @@ def run_cgra_section(liberty: str | None, *, seed: int, workers: int,
         A point failed (named).
     """
     from gen.flow.design import instantiate
+    from sim_models.cgra.programs import KERNELS
 
-    from .cgra.kernels import KERNELS
     from .cgra_energy import kernel_error
 
     jobs: list[tuple[str, tuple]] = [("kernels", (m, liberty, seed)) for m in MULS]

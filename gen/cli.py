@@ -723,7 +723,7 @@ def _cmd_energy(args) -> int:
     if not cgra and args.kernel is not None:
         raise UsageError(f"--kernel is for cgra, not {inst.design.name}")
     if cgra:
-        from .cgra.kernels import KERNELS
+        from sim_models.cgra.programs import KERNELS
 
         kernel = "dot" if args.kernel is None else args.kernel
         if kernel not in KERNELS:
@@ -943,10 +943,9 @@ def _cmd_asm(args) -> int:
     from gen.eda.files import read_text
     from sim_models.cgra import config as cgra_config
     from sim_models.cgra import isa as cgra_isa
-
-    from .cgra.asm import MAX_PROGRAM_BYTES, AsmError, assemble
-    from .cgra.fabric import load
-    from .cgra.kernels import KERNELS, kernel
+    from sim_models.cgra.asm import MAX_PROGRAM_BYTES, AsmError, assemble
+    from sim_models.cgra.fabric_file import load
+    from sim_models.cgra.programs import KERNELS, kernel
 
     if args.output is not None:
         _check_dirs((args.output, "-o directory"))

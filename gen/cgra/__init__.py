@@ -1,7 +1,6 @@
-"""Assembler side of the R-Blocks-style CGRA (docs/cgra.md).
+"""CGRA family of the flow (docs/cgra.md).
 
-* :mod:`gen.cgra.fabric` -- load a fabric description (built-in name or TOML file).
-* :mod:`gen.cgra.asm` -- the PASM parser and assembler (``edgeforge asm``).
-* :mod:`gen.cgra.route` -- the mesh router (switchbox and input-slot configuration).
-* :mod:`gen.cgra.kernels` -- hand-scheduled kernels and their data layouts.
+The fabric loader, the PASM assembler, the mesh router and the hand-scheduled kernels live in
+:mod:`sim_models.cgra` (:mod:`~sim_models.cgra.fabric_file`, :mod:`~sim_models.cgra.asm`,
+:mod:`~sim_models.cgra.route`, :mod:`~sim_models.cgra.programs`), below the testbenches.
 """

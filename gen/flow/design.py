@@ -274,7 +274,7 @@ def _cim_model(**kw):
 
 
 def _cgra_fabric(fabric: str, mul: str):
-    from gen.cgra.fabric import load
+    from sim_models.cgra.fabric_file import load
 
     fab = load(fabric)
     if mul:

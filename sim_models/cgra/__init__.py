@@ -4,9 +4,14 @@
 - :mod:`.isa`: instruction fields, opcodes, encoder and decoder;
 - :mod:`.config`: configuration bitstream layout, encoder, decoder and slot tracing;
 - :mod:`.model`: the instruction-level, cycle-accurate :class:`CGRAModel`;
-- :mod:`.kernels`: numpy references of the benchmark kernels.
+- :mod:`.kernels`: numpy references of the benchmark kernels;
+- :mod:`.fabric_file`: load a fabric description (built-in name or TOML file);
+- :mod:`.asm`: the PASM parser and assembler (``edgeforge asm``);
+- :mod:`.route`: the mesh router (switchbox and input-slot configuration);
+- :mod:`.programs`: the hand-scheduled kernels (``kernels/*.pasm``) and their data layouts.
 
-Numpy only: nothing here imports the RTL generators, the assembler or the simulators.
+Numpy and the standard library only: nothing here imports the RTL generators or the
+simulators.
 """
 
 from . import config, isa, kernels

@@ -1,11 +1,11 @@
-"""PASM assembler (gen/cgra/asm.py): encoding, slots, images, and every checked error."""
+"""PASM assembler (sim_models/cgra/asm.py): encoding, slots, images, and every checked error."""
 
 from __future__ import annotations
 
 import pytest
 
-from gen.cgra.asm import AsmError, Program, assemble
 from sim_models.cgra import config, isa
+from sim_models.cgra.asm import AsmError, Program, assemble
 from sim_models.cgra.fabric import Fabric
 from sim_models.cgra.model import CGRAModel
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from gen.cgra.asm import assemble
-from gen.cgra.kernels import kernel
 from gen.cli import main
 from sim_models.cgra import config
+from sim_models.cgra.asm import assemble
 from sim_models.cgra.fabric import Fabric
+from sim_models.cgra.programs import kernel
 
 SMALL = Fabric.builtin("small")
 
@@ -86,7 +86,7 @@ def test_file_program_and_toml_fabric(capsys, tmp_path):
     src.write_text(PROGRAM)
     code, out, _ = run(capsys, "asm", str(src), "--fabric", str(fab), "-o", str(tmp_path / "o"))
     assert code == 0
-    from gen.cgra.fabric import load
+    from sim_models.cgra.fabric_file import load
 
     tiny = load(str(fab))
     assert tiny.width == 16 and tiny.name == "tiny"

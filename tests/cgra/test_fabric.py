@@ -384,11 +384,11 @@ def test_fu_count_bound():
 
 
 def test_builtin_and_example_fabrics_are_within_the_bounds():
-    from gen.cgra.fabric import load
+    from sim_models.cgra.fabric_file import load
 
     for name in ("small", "default"):
         assert len(Fabric.builtin(name).fus) <= 32
     from pathlib import Path
 
-    example = Path(__file__).resolve().parents[2] / "gen/cgra/fabrics/small_mesh.toml"
+    example = Path(__file__).resolve().parents[2] / "sim_models/cgra/fabrics/small_mesh.toml"
     assert load(example).fus

@@ -1,4 +1,5 @@
-"""The hand-scheduled kernels (gen/cgra/kernels) on the golden model against numpy references.
+"""The hand-scheduled kernels (sim_models/cgra/kernels) on the golden model against numpy
+references.
 
 Every kernel is assembled for "small" (crossbar) and "default" (mesh, routed), run on
 CGRAModel with seeded random inputs and compared with sim_models.cgra.kernels; the cycle
@@ -10,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gen.cgra.kernels import KERNELS, kernel
 from sim_models.approx import DrumModel, RoupModel
 from sim_models.cgra.fabric import Fabric
 from sim_models.cgra.model import CGRAModel
+from sim_models.cgra.programs import KERNELS, kernel
 
 FABRICS = {name: Fabric.builtin(name) for name in ("small", "default")}
 SEEDS = (1, 2)
@@ -84,7 +85,7 @@ def test_no_exact_result_wraps_in_32_bits(name):
     # the error metrics of approximate tiles compare with the exact result: it must be the
     # mathematical one. With every input at the most negative value each product is +2**22
     # and each sum a positive multiple of it; a wrap past 2**31 would turn it negative
-    from gen.cgra.kernels import VALUE_RANGE
+    from sim_models.cgra.programs import VALUE_RANGE
 
     k = kernel(name)
     lo = VALUE_RANGE[0]

@@ -8,7 +8,7 @@ approximate multiplier's own reference for DRUM and ROUP tiles). The crossbar fa
 kernels with exact, DRUM and ROUP tiles; the 5 x 5 mesh "default" fabric (Wilton
 switchboxes) runs two kernels, which use its exact tiles mul0/mul1 (its DRUM and ROUP tiles
 run hand-routed programs in tests/cgra/test_fabric_hw.py); small's units on a 4 x 3 mesh of
-disjoint switchboxes (gen/cgra/fabrics/small_mesh.toml) run two more.
+disjoint switchboxes (sim_models/cgra/fabrics/small_mesh.toml) run two more.
 """
 
 import pytest
@@ -19,7 +19,7 @@ from verif.sim import verilator_selected
 KERNELS = ("dot", "fir", "gemm", "vadd", "conv3x3")
 SEED = 20261124
 #: small's units on a 4 x 3 mesh of disjoint switchboxes (default: Wilton)
-MESH = "gen/cgra/fabrics/small_mesh.toml"
+MESH = "sim_models/cgra/fabrics/small_mesh.toml"
 
 CASES = [
     *(("small", "", k) for k in KERNELS),

@@ -1,15 +1,15 @@
-"""Mesh router (gen/cgra/route.py): routes checked by tracing them with config.sources."""
+"""Mesh router (sim_models/cgra/route.py): routes checked by tracing them with config.sources."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gen.cgra.asm import AsmError, assemble
-from gen.cgra.kernels import KERNELS, kernel
-from gen.cgra.route import RouteError, route
 from sim_models.cgra import config
+from sim_models.cgra.asm import AsmError, assemble
 from sim_models.cgra.fabric import Fabric
+from sim_models.cgra.programs import KERNELS, kernel
+from sim_models.cgra.route import RouteError, route
 
 DEFAULT = Fabric.builtin("default")
 

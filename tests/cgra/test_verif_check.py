@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from gen.cgra.asm import assemble
-from gen.cgra.kernels import kernel
 from sim_models.cgra import CGRAModel, Fabric
+from sim_models.cgra.asm import assemble
+from sim_models.cgra.programs import kernel
 from verif.cgra.fabric import CGRATestError, check, memory_words
 
 FAB = Fabric.builtin("small")

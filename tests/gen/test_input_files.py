@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from gen.cgra import asm as cgra_asm
-from gen.cgra.fabric import load as load_fabric
 from gen.eda import files, liberty
 from gen.eda.activity import ActivityError, read_activity
 from gen.eda.liberty import LibertyError
 from gen.eda.netlist import NetlistError, load_netlist
+from sim_models.cgra import asm as cgra_asm
+from sim_models.cgra.fabric_file import load as load_fabric
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPACT = ROOT / "gen" / "eda" / "data" / "sky130_fd_sc_hd_compact.lib"
@@ -230,7 +230,7 @@ def test_fabric_file_refuses_hostile_files(hostile, kind, tmp_path):
 
 
 def test_fabric_file_size_bound(tmp_path):
-    from gen.cgra import fabric as gfab
+    from sim_models.cgra import fabric_file as gfab
 
     big = tmp_path / "big.toml"
     big.write_bytes(b"# x\n" * (gfab.MAX_FABRIC_BYTES // 4 + 1))

@@ -12,7 +12,7 @@ The testbench is split into the usual four parts:
   all FU outputs, then the scratchpads; the first difference names the cycle, the unit, the
   port, both values and a one-line repro command.
 
-Kernels (:mod:`gen.cgra.kernels`) run from the shell with, e.g.::
+Kernels (:mod:`sim_models.cgra.programs`) run from the shell with, e.g.::
 
     SIM=verilator python -m verif.cgra.fabric --kernel fir --fabric small --mul drum --seed 3
 """
@@ -217,14 +217,14 @@ def run(inst, config: int, imems: Mapping[str, list[int]],
 
 def run_kernel(kernel: str, *, fabric: str = "small", mul: str = "", seed: int = 1,
                sim: str | None = None, build_root: Path = BUILD_ROOT) -> tuple[CGRAReport, dict]:
-    """Assemble one kernel of :mod:`gen.cgra.kernels`, run it on the RTL and check it against
-    the golden model (cycle by cycle) and the kernel's numpy reference (at the end).
+    """Assemble one kernel of :mod:`sim_models.cgra.programs`, run it on the RTL and check it
+    against the golden model (cycle by cycle) and the kernel's numpy reference (at the end).
 
     Returns the report and ``{"result", "reference", "cycles"}``.
     """
-    from gen.cgra.asm import assemble
-    from gen.cgra.kernels import kernel as get_kernel
-    from gen.designs import instantiate
+    from gen.flow.design import instantiate
+    from sim_models.cgra.asm import assemble
+    from sim_models.cgra.programs import kernel as get_kernel
 
     inst = instantiate("cgra", {"fabric": fabric, "mul": mul})
     fab = inst.model.fabric

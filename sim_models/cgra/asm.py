@@ -3,8 +3,8 @@
 A program is a table: one row per cycle, one cell per column, each column an instruction
 decoder (ID) named by ``.columns``. The assembler checks every cell against the fabric, gives
 each FU input its source slots (in order of first use, at most 4 distinct sources), connects
-them (crossbar: directly; mesh: :func:`gen.cgra.route.route`) and encodes the instructions with
-:func:`sim_models.cgra.isa.encode` and the configuration with
+them (crossbar: directly; mesh: :func:`sim_models.cgra.route.route`) and encodes the
+instructions with :func:`sim_models.cgra.isa.encode` and the configuration with
 :func:`sim_models.cgra.config.encode`, the single sources of truth of both formats.
 
 Syntax summary (beyond docs/cgra.md): ``.columns`` may appear again to change the columns of
@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gen.eda import files
-from sim_models.cgra import config as cfg
-from sim_models.cgra import isa
-from sim_models.cgra.fabric import Fabric
+from .. import _files as files
+from . import config as cfg
+from . import isa
+from .fabric import Fabric
 
 __all__ = ["AsmError", "Program", "assemble", "assemble_file", "SLOTS", "MAX_PROGRAM_BYTES"]
 
@@ -665,7 +665,7 @@ def assemble_file(path: str | Path, fabric: Fabric) -> Program:
     ------
     ValueError
         If the file is missing, not a regular file, larger than :data:`MAX_PROGRAM_BYTES` or
-        not UTF-8 text (:class:`gen.eda.files.InputFileError`, one line naming the file).
+        not UTF-8 text (:class:`sim_models._files.InputFileError`, one line naming the file).
     AsmError
         For any error in the program.
     """

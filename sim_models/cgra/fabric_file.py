@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gen.eda import files
-from sim_models.cgra.fabric import BUILTINS, Fabric
+from .. import _files as files
+from .fabric import BUILTINS, Fabric
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from sim_models.cgra import config as cfg
-from sim_models.cgra.fabric import Fabric
+from . import config as cfg
+from .fabric import Fabric
 
 __all__ = ["MAX_ATTEMPTS", "RouteError", "route"]
 

@@ -1,4 +1,4 @@
-"""Hand-scheduled CGRA kernels (``gen/cgra/kernels/*.pasm``) with their data layouts.
+"""Hand-scheduled CGRA kernels (``sim_models/cgra/kernels/*.pasm``) with their data layouts.
 
 Each kernel is written for the ``small`` fabric and runs unchanged on ``default`` (the same FU
 and ID names). All of them move 32-bit words (``ld32``/``st32``), so they need ``W = 32``.
@@ -25,10 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_models.cgra import kernels as ref
-from sim_models.cgra.fabric import Fabric
-
+from . import kernels as ref
 from .asm import Program, assemble
+from .fabric import Fabric
 
 __all__ = ["KERNELS", "Kernel", "kernel"]
 
@@ -194,7 +193,7 @@ class Kernel:
         return _LAYOUTS[self.name]
 
     def assemble(self, fabric: Fabric) -> Program:
-        """Assemble the kernel for ``fabric`` (see :func:`gen.cgra.asm.assemble`)."""
+        """Assemble the kernel for ``fabric`` (see :func:`sim_models.cgra.asm.assemble`)."""
         return assemble(self.program_text, fabric, str(self.path))
 
     def inputs(self, seed: int) -> dict[str, np.ndarray]:
