@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gen.flow.design import instantiate  # noqa: E402
+from gen.flow.family import instantiate  # noqa: E402
 from gen.flow.ip import emit  # noqa: E402
 from verif import sim as sim_mod  # noqa: E402
 from verif.approx import multiplier  # noqa: E402

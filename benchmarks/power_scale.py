@@ -32,7 +32,7 @@ PERIOD_PS = 10_000
 
 def build(cells: int, cycles: int, activity: float, seed: int) -> None:
     from gen.eda import liberty, netlist, synth
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
 
     WORK.mkdir(parents=True, exist_ok=True)
     inst = instantiate("exact", {"width": 16, "arch": "array"})

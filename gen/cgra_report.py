@@ -54,7 +54,7 @@ def n_steps() -> int:
 
 
 def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
     from sim_models.cgra.programs import KERNELS
 
     from .cgra_energy import cgra_energy
@@ -75,7 +75,7 @@ def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
 
 def _area_job(fabric: str, mul: str, liberty: str | None) -> dict:
     from gen.eda import synth
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
 
     from .cgra_energy import _by_category, unit_of_module
 
@@ -113,7 +113,7 @@ def run_cgra_section(liberty: str | None, *, seed: int, workers: int,
     RuntimeError
         A point failed (named).
     """
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
     from sim_models.cgra.programs import KERNELS
 
     from .cgra_energy import kernel_error

@@ -54,7 +54,7 @@ def n_steps() -> int:
 
 def _job(params: dict, zeros: Sequence[float], weights: str, liberty: str | None,
          seed: int) -> list[dict]:
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
 
     from .cim_energy import cim_energy
 
@@ -78,7 +78,7 @@ def run_cim_section(liberty: str | None, *, seed: int, workers: int,
     RuntimeError
         A point failed (named).
     """
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
     from sim_models.cim import CIMMacroModel, tree_errors
 
     insts = [instantiate("cim_macro", p) for p, _, _ in CIM_POINTS]

@@ -284,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list(args) -> int:
-    from gen.flow.design import DESIGNS
+    from gen.flow.family import designs
 
     if args.json:
         out = {
@@ -294,11 +294,11 @@ def _cmd_list(args) -> int:
                 "params": [{"name": p.name, "type": p.kind.__name__, "default": p.default,
                             "valid": p.valid, "doc": p.doc} for p in d.params],
             }
-            for name, d in DESIGNS.items()
+            for name, d in designs().items()
         }
         print(json.dumps(out, indent=2))
         return 0
-    for name, d in DESIGNS.items():
+    for name, d in designs().items():
         print(f"{name}  [{d.family}]  {d.summary}")
         for p in d.params:
             default = str(p.default).lower() if p.kind is bool else p.default
@@ -341,7 +341,7 @@ def _check_liberty(explicit: str | None, what: str = "--liberty") -> Path:
 
 def _todo(args) -> list:
     """The design points of ``verilog``/``synth``: ``DESIGN -p ...`` or ``--all``, validated."""
-    from gen.flow.design import DEFAULT_SET, instantiate
+    from gen.flow.family import default_set, instantiate
 
     if args.all and args.design:
         raise UsageError("give a design or --all, not both")
@@ -349,7 +349,7 @@ def _todo(args) -> list:
         raise UsageError("give a design name or --all")
     if args.all and args.param:
         raise UsageError("-p does not apply to --all")
-    return ([instantiate(n, p) for n, p in DEFAULT_SET] if args.all
+    return ([instantiate(n, p) for n, p in default_set()] if args.all
             else [instantiate(args.design, args.param)])
 
 
@@ -406,7 +406,7 @@ def _cmd_errors(args) -> int:
             raise UsageError("give a design name or --lut FILE")
         if args.width is not None or args.signed:
             raise UsageError("--width and --signed go with --lut; use -p for designs")
-        from gen.flow.design import instantiate
+        from gen.flow.family import instantiate
 
         inst = instantiate(args.design, args.param)
         _require_multiplier(inst, "errors")
@@ -432,7 +432,7 @@ def _cmd_errors(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
 
     from .verify import verify
 
@@ -706,7 +706,7 @@ def _cgra_energy_text(r) -> str:
 
 def _cmd_energy(args) -> int:
     from gen.eda.synth import SynthesisError
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
     from verif import sim as sim_mod
 
     from .energy import EnergyError, energy

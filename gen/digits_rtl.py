@@ -107,7 +107,7 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
     RuntimeError
         If the build or the simulation fails.
     """
-    from gen.flow.design import instantiate
+    from gen.flow.family import instantiate
     from verif import sim as sim_mod
     from verif.ternary.engine import EngineConfig, EngineMismatch, EnginePlan, run
 

@@ -54,7 +54,8 @@ from pathlib import Path
 import numpy as np
 
 from gen.eda import files
-from gen.flow.design import Instance, instantiate
+from gen.flow.design import Instance
+from gen.flow.family import instantiate
 
 from .energy import EnergyError, _digest, energy_breakdown, library_for, prepare_gate_level
 

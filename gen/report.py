@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gen.eda import files
-from gen.flow.design import DEFAULT_SET, Instance, instantiate
+from gen.flow.design import Instance
+from gen.flow.family import default_set, instantiate
 from gen.flow.ip import emit
 
 __all__ = ["build_report", "error_record", "pareto_front", "ReportError", "DRUM_PAPER",
@@ -1148,7 +1149,7 @@ def _points(points: Iterable[tuple[str, Mapping]] | None) -> list[Instance]:
             seen.add(inst.module)
             insts.append(inst)
 
-    for name, params in (DEFAULT_SET if points is None else points):
+    for name, params in (default_set() if points is None else points):
         add(instantiate(name, params))
     present = {_ref_key(i, i.params["arch"]) for i in insts if i.design.name == "exact"}
     for inst in list(insts):

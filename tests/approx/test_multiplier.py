@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from gen.verify import verify
 from verif.approx.multiplier import MAX_CORNER_PAIRS, corner_operands, corner_pairs, stimulus
 from verif.sim import verilator_selected

@@ -7,7 +7,7 @@ import pytest
 
 from gen.cgra_energy import cgra_energy, kernel_error, unit_of_module
 from gen.cli import main
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from sim_models.cgra import Fabric
 
 SEED = 5

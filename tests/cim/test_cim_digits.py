@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gen.cim_digits import HIDDEN, cim_digits, input_codes
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from sim_models.cim import codebook, is_fibbinary
 from verif.cim.macro import VectorSet
 from verif.cim.macro import run as run_cim

@@ -3,7 +3,7 @@
 import pytest
 
 from gen.cim_energy import cim_energy
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 
 SEED = 3
 

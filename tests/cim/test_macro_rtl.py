@@ -14,7 +14,7 @@ import itertools
 
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from verif.cim.macro import (
     SET_NAMES,
     CIMTestError,

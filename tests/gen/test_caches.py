@@ -20,7 +20,7 @@ import pytest
 from gen import digits, report
 from gen.eda import files
 from gen.energy import EnergyError
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from gen.ocu_energy import GateLevelBench, OCUEnergyResult
 
 

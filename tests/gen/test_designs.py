@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from gen.flow.design import DESIGNS, instantiate, parse_params
+from gen.flow.design import parse_params
+
+# (design, parameter, smallest valid, largest valid, other parameters fixing dependent bounds)
+from gen.flow.family import designs, instantiate
 
 # (design, parameter, smallest valid, largest valid, other parameters fixing dependent bounds)
 BOUNDS = [
@@ -32,22 +35,22 @@ def test_generator_and_model_agree_on_every_boundary(design, param, lo, hi, othe
         assert inst.params[param] == value
     for value in (lo - 1, hi + 1):
         with pytest.raises(ValueError, match=rf"between {lo} and {hi}.*not {value}$"):
-            DESIGNS[design].component(**{**DESIGNS[design].defaults(), **others, param: value})
-        spec = DESIGNS[design].param(param)
+            designs()[design].component(**{**designs()[design].defaults(), **others, param: value})
+        spec = designs()[design].param(param)
         if spec.model:
-            kwargs = {p.name: v for p, v in zip(DESIGNS[design].params,
-                                                DESIGNS[design].defaults().values(), strict=True)
+            kwargs = {p.name: v for p, v in zip(designs()[design].params,
+                                                designs()[design].defaults().values(), strict=True)
                       if p.model}
-            kwargs.update({k: v for k, v in others.items() if DESIGNS[design].param(k).model})
+            kwargs.update({k: v for k, v in others.items() if designs()[design].param(k).model})
             kwargs[param] = value
             with pytest.raises(ValueError, match=rf"between {lo} and {hi}.*not {value}$"):
-                DESIGNS[design].model(**kwargs)
+                designs()[design].model(**kwargs)
 
 
 def test_parse_params_converts_types_and_keeps_defaults():
-    p = parse_params(DESIGNS["drum"], ["width=0x10", "signed=TRUE", "sign_mode=ones"])
+    p = parse_params(designs()["drum"], ["width=0x10", "signed=TRUE", "sign_mode=ones"])
     assert p == {"width": 16, "k": 6, "signed": True, "sign_mode": "ones", "latency": 0}
-    p = parse_params(DESIGNS["exact"], ["signed=off"])
+    p = parse_params(designs()["exact"], ["signed=off"])
     assert p["signed"] is False
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.flow.design import DEFAULT_SET, instantiate
+from gen.flow.family import default_set, instantiate
 from gen.flow.ip import emit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ SMALL_MESH = str(ROOT / "gen" / "cgra" / "fabrics" / "small_mesh.toml")
 
 #: (design, parameters, slow): the default set, then every other design at its defaults
 POINTS = [
-    *((name, params, False) for name, params in DEFAULT_SET),
+    *((name, params, False) for name, params in default_set()),
     ("ternary_ocu", {}, False),
     ("binary_ocu", {}, False),
     ("cim_macro", {}, False),

@@ -20,7 +20,7 @@ from gen.cli import main
 from gen.eda import synth
 from gen.eda.liberty import default_library_path
 from gen.energy import EnergyError, library_for
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from gen.report import (
     DEVIATION_LIMIT_PCT,
     DRUM_PAPER,

@@ -21,7 +21,7 @@ from gen.eda.synth import (
     resolve_liberty,
     synthesize,
 )
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 
 # all synthesis tests on one xdist worker: they share the cached runs of the fixtures below
 pytestmark = pytest.mark.xdist_group("synth")
@@ -339,11 +339,11 @@ def test_cli_synth_json_and_summary(capsys, tmp_path, monkeypatch):
 
 
 def test_cli_synth_all_writes_the_summary(capsys, tmp_path, monkeypatch):
-    import gen.flow.design
+    import gen.flow.family
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(gen.flow.design, "DEFAULT_SET",
-                        (("drum", {"width": 8, "k": 4}), ("exact", {"width": 4})))
+    monkeypatch.setattr(gen.flow.family, "default_set",
+                        lambda: [("drum", {"width": 8, "k": 4}), ("exact", {"width": 4})])
     code = main(["synth", "--all", "-o", "out"])
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -14,7 +14,7 @@ import pytest
 from gen.eda import liberty as liberty_mod
 from gen.eda import synth as synth_mod
 from gen.eda.synth import SynthesisError, check_liberty, sweep_stale, synthesize
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 
 # the runs below share the cached Yosys results of one xdist worker with tests/gen/test_synth.py
 pytestmark = pytest.mark.xdist_group("synth")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.flow.design import DEFAULT_SET, DESIGNS, instantiate
+from gen.flow.family import default_set, designs, instantiate
 from gen.flow.ip import emit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def test_module_name_is_derived_from_the_parameters(name, params, module):
 
 
 def test_every_design_point_of_the_default_set_has_its_own_name():
-    names = [instantiate(n, p).module for n, p in DEFAULT_SET]
+    names = [instantiate(n, p).module for n, p in default_set()]
     assert len(names) == len(set(names))
 
 
@@ -72,7 +72,7 @@ def test_sidecar_lists_ports_parameters_and_tools(tmp_path):
 
 
 def test_emitted_verilog_declares_the_sidecar_ports(tmp_path):
-    for name, design in DESIGNS.items():
+    for name, design in designs().items():
         names = {p.name for p in design.params}
         small = {"latency": 1} if "latency" in names else {"rows": 8} if "rows" in names else {}
         e = emit(instantiate(name, small), tmp_path)
@@ -92,4 +92,4 @@ def test_make_style_emission_of_the_default_set_is_byte_identical(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outs[0] == outs[1]
-    assert len(outs[0]) == 5 * len(DEFAULT_SET)
+    assert len(outs[0]) == 5 * len(default_set())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from verif.ternary.ocu import (
     BINARY_SET_NAMES,
     OCUTestError,

@@ -6,7 +6,7 @@ import pytest
 
 from gen.energy import EnergyError
 from gen.engine_energy import engine_energy, network_energy, network_layers
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from sim_models.ternary import TernaryLayer, TernaryNetwork
 
 SEED = 20261124

@@ -18,7 +18,7 @@ import os
 import numpy as np
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from verif.ternary.engine import (
     EngineConfig,
     EngineMismatch,

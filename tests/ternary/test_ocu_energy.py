@@ -17,7 +17,7 @@ import pytest
 
 from gen.cli import main
 from gen.energy import EnergyError
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from gen.ocu_energy import OPS_PER_MAC, ocu_energy, ocu_workload, wrapper_verilog
 
 SEED = 20261124

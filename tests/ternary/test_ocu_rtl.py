@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from verif.ternary.ocu import OCUTestError, _job, check_results, vector_sets
 from verif.ternary.ocu import run as run_ocu
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen.flow.design import instantiate
+from gen.flow.family import instantiate
 from gen.verify import VerificationError, repro_command, verify
 from verif import sim as sim_mod
 from verif.approx import multiplier
