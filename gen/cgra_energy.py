@@ -155,8 +155,7 @@ def _by_category(values: dict, fabric, key: str, *, instances: bool = False) -> 
 
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
               repro: str) -> dict:
-    from verif.harness import _vcd_runner
-    from verif.sim import run_job
+    from verif.sim import run_job, vcd_runner
 
     from .ocu_energy import WRAPPER
 
@@ -164,7 +163,7 @@ def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
     try:
         return run_job(sim, "verif.cgra.fabric_cocotb", WRAPPER, build_dir, run_dir, job,
                        "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                       runner=_vcd_runner(sim))
+                       runner=vcd_runner(sim))
     except RuntimeError as e:
         raise EnergyError(str(e)) from None
 

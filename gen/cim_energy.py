@@ -123,8 +123,7 @@ def cim_workload(model, vectors: int, input_zero: float, seed: int,
 
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
               repro: str) -> dict:
-    from verif.harness import _vcd_runner
-    from verif.sim import run_job
+    from verif.sim import run_job, vcd_runner
 
     from .ocu_energy import WRAPPER
 
@@ -132,7 +131,7 @@ def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
     try:
         out = run_job(sim, "verif.cim.macro_cocotb", WRAPPER, build_dir, run_dir, job,
                       "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                      runner=_vcd_runner(sim))
+                      runner=vcd_runner(sim))
     except RuntimeError as e:
         raise EnergyError(str(e)) from None
     return out["sets"][0]
@@ -228,10 +227,10 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
     obs = _simulate(simulator, build_dir, build_dir / tag, job(comp, [vset], readback=False),
                     vcd, repro)
 
-    from verif.cim.macro import _unpack
+    from verif.cim.macro import unpack
 
     o_shape = comp.output_shape
-    got = np.array([_unpack(p, o_shape.width, comp.cols, o_shape.signed)
+    got = np.array([unpack(p, o_shape.width, comp.cols, o_shape.signed)
                     for p in obs["results"]])
     exp = model(x, w)
     if got.shape != exp.shape or not (got == exp).all():

@@ -262,11 +262,11 @@ def wrapper_verilog(netlist_text: str, top: str) -> str:
 def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
     from cocotb_tools.runner import get_runner
 
-    from verif.harness import _VERILATOR_WAIVERS, _verilator_makeflags
+    from verif.sim import VERILATOR_WAIVERS, verilator_makeflags
 
     # Verilator: --trace (waves=True) makes the model dump and cocotb call traceEverOn();
     # gate-level nets named _NNN_ are traced only with --trace-underscore
-    args = [*_VERILATOR_WAIVERS, "--trace-underscore"] if sim == "verilator" else []
+    args = [*VERILATOR_WAIVERS, "--trace-underscore"] if sim == "verilator" else []
     digest = hashlib.sha256()
     for s in sources:
         digest.update(s.read_bytes())
@@ -275,7 +275,7 @@ def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
     if files.stamp_current(stamp, digest.hexdigest()):
         return
     build_dir.mkdir(parents=True, exist_ok=True)
-    with _verilator_makeflags(sim):
+    with verilator_makeflags(sim):
         try:
             get_runner(sim).build(
                 sources=sources, hdl_toplevel=WRAPPER, build_dir=build_dir, build_args=args,
@@ -289,14 +289,13 @@ def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
 
 def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
               repro: str) -> dict:
-    from verif.harness import _vcd_runner
-    from verif.sim import run_job
+    from verif.sim import run_job, vcd_runner
 
     vcd.parent.mkdir(parents=True, exist_ok=True)
     try:
         out = run_job(sim, "verif.ternary.ocu_cocotb", WRAPPER, build_dir, run_dir, job,
                       "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                      runner=_vcd_runner(sim))
+                      runner=vcd_runner(sim))
     except RuntimeError as e:
         raise EnergyError(str(e)) from None
     return out["sets"][0]

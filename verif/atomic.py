@@ -3,7 +3,7 @@
 :func:`atomic_write` writes through a temporary file in the same directory and a rename, so an
 interrupted or failed run never leaves a half-written file under its final name;
 :func:`stamp_current` tells whether a build stamp is current and removes a stale one before the
-rebuild. :mod:`gen.files` re-exports both.
+rebuild. :mod:`gen.eda.files` re-exports both.
 """
 
 from __future__ import annotations

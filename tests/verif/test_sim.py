@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 
-from verif import harness
 from verif import sim as sim_mod
 
 
@@ -36,11 +35,11 @@ def test_bad_sim_is_an_error_but_not_at_collection(monkeypatch):
 def test_verilator_builds_share_ccache_across_clones_and_restore_the_environment(monkeypatch):
     monkeypatch.delenv("CCACHE_BASEDIR", raising=False)
     monkeypatch.setenv("MAKEFLAGS", "-s")
-    project = os.path.dirname(os.path.dirname(os.path.abspath(harness.__file__)))
-    with harness._verilator_makeflags("verilator"):
+    project = os.path.dirname(os.path.dirname(os.path.abspath(sim_mod.__file__)))
+    with sim_mod.verilator_makeflags("verilator"):
         assert os.environ["CCACHE_BASEDIR"] == project
         assert os.environ["MAKEFLAGS"].startswith("-s ") and "OBJCACHE=ccache" in \
             os.environ["MAKEFLAGS"]
     assert "CCACHE_BASEDIR" not in os.environ and os.environ["MAKEFLAGS"] == "-s"
-    with harness._verilator_makeflags("icarus"):
+    with sim_mod.verilator_makeflags("icarus"):
         assert "CCACHE_BASEDIR" not in os.environ

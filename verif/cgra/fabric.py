@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import sim as _sim
+from ..point import Design, DesignPoint
 
 __all__ = ["CGRATestError", "CGRAReport", "job", "check", "run", "run_kernel",
            "memory_words", "words_to_bytes", "repro_command", "multiplier_function",
-           "BUILD_ROOT"]
+           "design_point", "PARAMS", "BUILD_ROOT"]
 
 BUILD_ROOT = Path("build") / "verif"
 
@@ -204,7 +205,7 @@ def run(inst, config: int, imems: Mapping[str, list[int]],
     sim = _sim.prepare(sim)
     build_dir = (Path(build_root) / inst.module / sim).resolve()
     with _sim.build_lock(build_dir):
-        _, build_seconds = _sim.build_design(inst, sim, build_dir)
+        _, build_seconds = _sim.build_design(inst.component, inst.module, sim, build_dir)
         t0 = time.perf_counter()
         observed = _sim.run_job(
             sim, "verif.cgra.fabric_cocotb", inst.module, build_dir, build_dir / tag,
@@ -215,6 +216,32 @@ def run(inst, config: int, imems: Mapping[str, list[int]],
     return CGRAReport(inst.module, sim, cycles, build_seconds, seconds, observed)
 
 
+#: Parameters of the ``cgra`` design (the flow registry's) and their defaults.
+PARAMS = {"fabric": "small", "mul": ""}
+
+
+def design_point(fabric: str = "small", mul: str = "") -> DesignPoint:
+    """The ``cgra`` design point of fabric ``fabric`` (a built-in name or a ``.toml`` file,
+    :func:`sim_models.cgra.fabric_file.load`) with every MUL tile replaced by ``mul`` (``""``:
+    as described): :class:`hw.cgra.CGRA` and :class:`sim_models.cgra.CGRAModel`, named
+    ``cgra_<fabric name>`` as the flow names it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a fabric that cannot be loaded or a MUL kind the fabric refuses.
+    """
+    from hw.cgra import CGRA
+    from sim_models.cgra import CGRAModel
+    from sim_models.cgra.fabric_file import load
+
+    fab = load(fabric)
+    if mul:
+        fab = fab.with_mul(mul)
+    return DesignPoint(Design("cgra"), f"cgra_{fab.name}", {"fabric": fabric, "mul": mul},
+                       CGRA(fab.to_dict()), CGRAModel(fab), PARAMS)
+
+
 def run_kernel(kernel: str, *, fabric: str = "small", mul: str = "", seed: int = 1,
                sim: str | None = None, build_root: Path = BUILD_ROOT) -> tuple[CGRAReport, dict]:
     """Assemble one kernel of :mod:`sim_models.cgra.programs`, run it on the RTL and check it
@@ -222,11 +249,10 @@ def run_kernel(kernel: str, *, fabric: str = "small", mul: str = "", seed: int =
 
     Returns the report and ``{"result", "reference", "cycles"}``.
     """
-    from gen.flow.design import instantiate
     from sim_models.cgra.asm import assemble
     from sim_models.cgra.programs import kernel as get_kernel
 
-    inst = instantiate("cgra", {"fabric": fabric, "mul": mul})
+    inst = design_point(fabric, mul)
     fab = inst.model.fabric
     k = get_kernel(kernel)
     prog = assemble(k.program_text, fab, filename=f"{kernel}.pasm")

@@ -33,9 +33,11 @@ import numpy as np
 from sim_models.cim import codebook
 
 from .. import sim as _sim
+from ..point import Design, DesignPoint, parse_params
 
 __all__ = ["VectorSet", "SET_NAMES", "vector_sets", "job", "check_results", "CIMTestError",
-           "CIMReport", "run", "repro_command", "BUILD_ROOT", "EXHAUSTIVE_MAX"]
+           "CIMReport", "run", "repro_command", "unpack", "design_point", "PARAMS",
+           "BUILD_ROOT", "EXHAUSTIVE_MAX"]
 
 BUILD_ROOT = Path("build") / "verif"
 #: Vector sets of :func:`vector_sets`, in run order.
@@ -134,7 +136,9 @@ def _pack(values, bits: int) -> int:
     return word
 
 
-def _unpack(word: int, bits: int, n: int, is_signed: bool) -> list[int]:
+def unpack(word: int, bits: int, n: int, is_signed: bool) -> list[int]:
+    """The ``n`` fields of ``bits`` bits packed in ``word`` (field 0 in the low bits), as
+    two's-complement values when ``is_signed``."""
     out = []
     for i in range(n):
         v = word >> (bits * i) & ((1 << bits) - 1)
@@ -219,7 +223,7 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
     o_shape = component.output_shape
 
     def unpack_row(p):
-        return _unpack(p, wb, cols, component.signed_weights)
+        return unpack(p, wb, cols, component.signed_weights)
 
     checked = bad = 0
     first = None
@@ -248,7 +252,7 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
         else:
             w = vset.weights
         exp = model(vset.vectors, w)
-        got = [_unpack(p, o_shape.width, cols, o_shape.signed) for p in obs["results"]]
+        got = [unpack(p, o_shape.width, cols, o_shape.signed) for p in obs["results"]]
         if len(got) != len(exp):
             problems.append(f"set {vset.name}: {len(got)} results, expected {len(exp)}")
         for i, g in enumerate(got[:len(exp)]):
@@ -274,6 +278,39 @@ def check_results(component, model, sets: list[VectorSet], observed: dict,
 
 # -------------------------------------------------------------------------------------------
 # build and run
+
+
+#: Parameters of the ``cim_macro`` design (the flow registry's) and their defaults.
+PARAMS = {"rows": 64, "cols": 4, "wb": 4, "ib": 4, "signed_inputs": False,
+          "signed_weights": False, "bit_order": "lsb", "encoding": "binary", "approx_bits": 0,
+          "storage": "ff"}
+
+
+def design_point(params=()) -> DesignPoint:
+    """The ``cim_macro`` design point of ``params`` (a mapping, or ``NAME=VALUE`` strings, see
+    :data:`PARAMS`): :class:`hw.cim.CIMMacro` and :class:`sim_models.cim.CIMMacroModel`, named
+    as the flow names it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unknown parameter or a value the macro or its model refuses.
+    """
+    from hw.cim import CIMMacro
+    from sim_models.cim import CIMMacroModel
+
+    p = parse_params("cim_macro", PARAMS, params)
+    rest = {k: v for k, v in p.items() if k not in ("rows", "cols", "wb", "ib")}
+    component = CIMMacro(p["rows"], p["cols"], p["wb"], p["ib"], **rest)
+    model = CIMMacroModel(p["rows"], p["cols"], p["wb"], p["ib"],
+                          **{k: v for k, v in rest.items() if k != "storage"})
+    s = ("s" if p["signed_inputs"] else "u") + ("s" if p["signed_weights"] else "u")
+    enc = "fib" if p["encoding"] == "fibbinary" else "bin"
+    approx = f"_a{p['approx_bits']}" if p["approx_bits"] else ""
+    latch = "_latch" if p["storage"] == "latch" else ""
+    module = (f"cim_r{p['rows']}_c{p['cols']}_w{p['wb']}_i{p['ib']}_{s}_{enc}_{p['bit_order']}"
+              f"{approx}{latch}")
+    return DesignPoint(Design("cim_macro"), module, p, component, model, PARAMS)
 
 
 def repro_command(inst, sim: str, seed: int, names=None) -> str:
@@ -302,7 +339,7 @@ def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | N
     sim = _sim.prepare(sim)
     build_dir = (Path(build_root) / inst.module / sim).resolve()
     with _sim.build_lock(build_dir):  # one run per build directory at a time
-        _, build_seconds = _sim.build_design(inst, sim, build_dir)
+        _, build_seconds = _sim.build_design(inst.component, inst.module, sim, build_dir)
         if sets is None:
             sets = vector_sets(inst.model, seed, vectors, names)
         else:
@@ -320,17 +357,16 @@ def run(inst, *, seed: int = 1, vectors: int = 32, names=SET_NAMES, sim: str | N
 
 def main(argv=None) -> int:
     """``python -m verif.cim.macro -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
-    from gen.designs import instantiate
-
     ap = argparse.ArgumentParser(prog="python -m verif.cim.macro", description=__doc__)
-    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE",
+                    help=f"parameter (repeatable): {', '.join(PARAMS)}")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--vectors", type=int, default=32)
     ap.add_argument("--sets", help="comma-separated vector sets (default: all)")
     ap.add_argument("--sim")
     args = ap.parse_args(argv)
     try:
-        inst = instantiate("cim_macro", args.param)
+        inst = design_point(args.param)
     except (TypeError, ValueError) as e:
         ap.error(str(e))
     names = tuple(args.sets.split(",")) if args.sets else SET_NAMES

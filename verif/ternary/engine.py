@@ -39,11 +39,9 @@ cached per configuration in ``build/verif/<module>/<sim>/``. Named random plans
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -52,17 +50,19 @@ from pathlib import Path
 import numpy as np
 
 from sim_models.ternary import TernaryLayer, pack_trits, unpack_trits
-from verif.atomic import atomic_write, stamp_current
+from verif.atomic import atomic_write
 
 from .. import sim as _sim
-from ..harness import _VERILATOR_WAIVERS, _verilator_makeflags
 from ..harness import dump_wrapper as _harness_dump_wrapper
+from ..point import Design, DesignPoint, parse_params
+from ..sim import VERILATOR_WAIVERS, vcd_runner
 
 __all__ = ["EngineConfig", "EngineLayer", "EnginePlan", "IllegalInputPlan", "EngineMismatch",
            "weight_writes",
            "threshold_writes", "descriptor", "pack_pixels", "expected_outputs", "sum_width",
            "CASES", "random_trits", "random_layer", "case_plan", "job", "EngineReport",
-           "repro_command", "dump_wrapper", "run", "BUILD_ROOT", "DUMP_TOP"]
+           "repro_command", "dump_wrapper", "run", "design_point", "PARAMS", "BUILD_ROOT",
+           "DUMP_TOP"]
 
 PADDING = {"valid": 0, "same": 1}
 POOLING = {None: 0, "max": 1, "sum": 2}
@@ -599,6 +599,41 @@ class EngineReport:
     dump: str | None = None
 
 
+#: Parameters of the ``ternary_engine`` design (the flow registry's) and their defaults.
+PARAMS = {"n_i": 96, "n_o": 96, "k": 3, "image_width": 64, "latency": 1, "weight_layers": 1}
+
+
+def _layer(image, weights, lo=None, hi=None, *, stride=1, padding="same", pooling=None):
+    """One ternary layer as the engine computes it (raw sums without thresholds)."""
+    return TernaryLayer(weights, lo, hi, stride=stride, padding=padding, pooling=pooling)(image)
+
+
+def design_point(params=()) -> DesignPoint:
+    """The ``ternary_engine`` design point of ``params`` (a mapping, or ``NAME=VALUE`` strings,
+    see :data:`PARAMS`): a shared-OCU :class:`hw.ternary.TernaryEngine` whose weight memory holds
+    ``weight_layers`` layers, and the layer model, named as the flow names it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unknown parameter or a value the engine refuses.
+    """
+    from hw.ternary import TernaryEngine
+
+    p = parse_params("ternary_engine", PARAMS, params)
+    layers = p["weight_layers"]
+    if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= 64:
+        raise ValueError(f"Weight layers must be an integer between 1 and 64, not {layers!r}")
+    depth = layers * p["n_o"] * p["k"] * p["k"]
+    if isinstance(p["n_o"], int) and isinstance(p["k"], int) and depth > 65536:
+        raise ValueError(f"Weight layers x n_o x k x k must be at most 65536 words, not {depth}")
+    component = TernaryEngine(p["n_i"], p["n_o"], p["k"], p["image_width"],
+                              pipeline=p["latency"], weight_depth=depth, shared=True)
+    module = (f"ternary_engine_i{p['n_i']}_o{p['n_o']}_k{p['k']}_w{p['image_width']}"
+              f"_p{p['latency']}" + (f"_m{layers}" if layers != 1 else ""))
+    return DesignPoint(Design("ternary_engine"), module, p, component, _layer, PARAMS)
+
+
 def repro_command(inst, sim: str, seed: int, case: str, *, images: int = 2,
                   stall: float = 0.0, gaps: float = 0.0) -> str:
     """One shell line that re-runs the named case on the design point ``inst``."""
@@ -616,51 +651,17 @@ def dump_wrapper(ports: list[dict], top: str, name: str = DUMP_TOP) -> str:
     return _harness_dump_wrapper(ports, top, name)
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _build(sources: list[Path], top: str, sim: str, build_dir: Path, trace: bool) -> float:
-    """Build ``sources`` with toplevel ``top`` unless the same build is in ``build_dir``;
-    return the seconds spent (0 when cached)."""
-    from cocotb_tools.runner import get_runner
-
+    """Build ``sources`` with toplevel ``top`` unless the same build is in ``build_dir``
+    (:func:`verif.sim.build`); return the seconds spent (0 when current)."""
     if sim == "verilator":
-        args = [*_VERILATOR_WAIVERS, *(["--trace-underscore"] if trace else ["-O3"])]
+        args = [*VERILATOR_WAIVERS, *(["--trace-underscore"] if trace else ["-O3"])]
     else:
         args = []
-    digest = hashlib.sha256()
-    for s in sources:
-        digest.update(s.read_bytes())
-    digest.update(repr((sim, top, args, trace)).encode())
-    stamp = build_dir / "build.stamp"
-    with _locked(build_dir / "build.lock"):
-        if stamp_current(stamp, digest.hexdigest()):
-            return 0.0
-        t0 = time.perf_counter()
-        with _verilator_makeflags(sim):
-            try:
-                get_runner(sim).build(
-                    sources=sources, hdl_toplevel=top, build_dir=build_dir, build_args=args,
-                    always=True, waves=trace and sim == "verilator", timescale=("1ns", "1ps"),
-                    log_file=build_dir / "build.log")
-            except (SystemExit, subprocess.CalledProcessError) as err:
-                raise RuntimeError(f"Building {top} for {sim} failed ({err}); see "
-                                   f"{build_dir / 'build.log'}") from None
-        atomic_write(stamp, digest.hexdigest())
-        return time.perf_counter() - t0
+    t0 = time.perf_counter()
+    built = _sim.build(sources, top, build_dir, sim, args=args,
+                       waves=trace and sim == "verilator")
+    return time.perf_counter() - t0 if built else 0.0
 
 
 def _module_name(component) -> str:
@@ -677,9 +678,9 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
 
     Parameters
     ----------
-    target : gen.designs.Instance or hw.ternary.TernaryEngine
-        A ``ternary_engine`` design point, or an engine component (emitted with
-        :meth:`~hw.ternary.TernaryEngine.to_verilog`).
+    target : verif.point.DesignPoint, a flow design instance or hw.ternary.TernaryEngine
+        A ``ternary_engine`` design point (:func:`design_point`), or an engine component
+        (emitted with :meth:`~hw.ternary.TernaryEngine.to_verilog`).
     plan : EnginePlan
         The layers, images and golden outputs; its configuration must be the engine's.
     sim : str, optional
@@ -730,8 +731,6 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
     """
     from cocotb_tools.runner import get_runner
 
-    from ..harness import _vcd_runner
-
     component = getattr(target, "component", target)
     if EngineConfig.of(component) != plan.cfg:
         raise ValueError(f"The plan is for {plan.cfg}, the engine is {EngineConfig.of(component)}")
@@ -777,7 +776,7 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
         dump = Path(dump).resolve()
         dump.parent.mkdir(parents=True, exist_ok=True)
         plusargs = [f"+dump={dump}"]
-    runner = _vcd_runner(sim) if trace else get_runner(sim)
+    runner = vcd_runner(sim) if trace else get_runner(sim)
     t0 = time.perf_counter()
     try:
         runner.test(
@@ -828,12 +827,10 @@ def _ports(component) -> list[dict]:
 def main(argv=None) -> int:
     """``python -m verif.ternary.engine -p NAME=VALUE ... [--case C] [--images N]
     [--seed N] [--stall P] [--gaps P] [--sim S]``."""
-    from gen.designs import instantiate
-
     ap = argparse.ArgumentParser(prog="python -m verif.ternary.engine", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE",
-                    help="ternary_engine parameter (repeatable)")
+                    help=f"ternary_engine parameter (repeatable): {', '.join(PARAMS)}")
     ap.add_argument("--case", choices=tuple(CASES), default="same")
     ap.add_argument("--images", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -842,7 +839,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sim")
     args = ap.parse_args(argv)
     try:
-        inst = instantiate("ternary_engine", args.param)
+        inst = design_point(args.param)
         if args.images < 1:
             raise ValueError(f"--images must be a positive integer, not {args.images}")
         plan = case_plan(EngineConfig.of(inst.component), args.case, args.seed, args.images)

@@ -16,7 +16,7 @@ The testbench is split into the usual four parts:
   on the sets without back-pressure; a mismatch names the set, the window index, the expected
   and actual values and a one-line repro command.
 
-The Verilog is emitted by :func:`gen.flow.ip.emit` and built with ``cocotb_tools.runner`` into
+The Verilog is converted and built by :func:`verif.sim.build_design` into
 ``build/verif/<module>/<sim>/``; the job reaches the simulator as a JSON file (``EF_JOB``).
 Both registry designs ``ternary_ocu`` and ``binary_ocu`` are supported; each has its own vector
 sets (:data:`SET_NAMES`, :data:`BINARY_SET_NAMES`). Run one configuration from the shell with,
@@ -41,10 +41,12 @@ from amaranth.hdl import Shape
 from sim_models.ternary.ocu import BinaryOCUModel, OCUModel
 
 from .. import sim as _sim
+from ..point import Design, DesignPoint, parse_params
 
 __all__ = ["VectorSet", "SET_NAMES", "BINARY_SET_NAMES",
            "DESIGNS", "default_sets", "vector_sets", "thresholds", "expected", "OCUMismatch",
-           "OCUReport", "check_results", "run", "repro_command", "BUILD_ROOT"]
+           "OCUReport", "check_results", "run", "repro_command", "design_point", "BUILD_ROOT",
+           "PARAMS"]
 
 BUILD_ROOT = Path("build") / "verif"
 #: Names of the vector sets of :func:`vector_sets`, in run order.
@@ -55,6 +57,35 @@ SET_NAMES = ("random", "zero", "sparse", "max", "min", "boundary", "inverted", "
 BINARY_SET_NAMES = ("random", "max", "min", "boundary", "stall")
 #: Registry designs this testbench runs.
 DESIGNS = ("ternary_ocu", "binary_ocu")
+#: Parameters of both designs (the flow registry's) and their defaults.
+PARAMS = {"n_i": 96, "k": 3, "latency": 1, "weight_storage": "ff", "pooling": "none"}
+
+
+def design_point(design: str = "ternary_ocu", params=()) -> DesignPoint:
+    """The unit ``design`` (:data:`DESIGNS`) with ``params`` (a mapping, or ``NAME=VALUE``
+    strings, see :data:`PARAMS`): :class:`hw.ternary.OCU` or :class:`hw.ternary.BinaryOCU` and
+    its golden model, named as the flow names it.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unknown design or parameter, or a value the component or model refuses.
+    """
+    from hw.ternary import OCU, BinaryOCU
+
+    if design not in DESIGNS:
+        raise ValueError(f"Design {design!r} has no cocotb OCU testbench; valid: "
+                         f"{', '.join(DESIGNS)}")
+    p = parse_params(design, PARAMS, params)
+    pooling = None if p["pooling"] == "none" else p["pooling"]
+    unit, model = (OCU, OCUModel) if design == "ternary_ocu" else (BinaryOCU, BinaryOCUModel)
+    component = unit(n_i=p["n_i"], k=p["k"], weight_storage=p["weight_storage"],
+                     pipeline=p["latency"], pooling=pooling)
+    storage = "_latch" if p["weight_storage"] == "latch" else ""
+    pool = f"_{p['pooling']}pool" if p["pooling"] != "none" else ""
+    module = f"{design}_i{p['n_i']}_k{p['k']}_p{p['latency']}{storage}{pool}"
+    return DesignPoint(Design(design), module, p, component,
+                       model(n_i=p["n_i"], k=p["k"], pooling=pooling), PARAMS)
 
 
 # -------------------------------------------------------------------------------------------
@@ -374,8 +405,8 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
 
     Parameters
     ----------
-    inst : gen.flow.design.Instance
-        A ``ternary_ocu`` or ``binary_ocu`` design point.
+    inst : verif.point.DesignPoint or a flow design instance
+        A ``ternary_ocu`` or ``binary_ocu`` design point (:func:`design_point`).
     seed : int
         Seed of every random draw.
     windows : int
@@ -399,7 +430,7 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
     sim = _sim.prepare(sim)
     build_dir = (Path(build_root) / inst.module / sim).resolve()
     with _sim.build_lock(build_dir):  # one run per build directory at a time
-        _, build_seconds = _sim.build_design(inst, sim, build_dir)
+        _, build_seconds = _sim.build_design(inst.component, inst.module, sim, build_dir)
         if names is None:
             names = default_sets(inst.model)
         sets = vector_sets(inst.model, seed, windows, names)
@@ -416,17 +447,19 @@ def run(inst, *, seed: int = 1, windows: int = 48, names=None, sim: str | None =
 
 def main(argv=None) -> int:
     """``python -m verif.ternary.ocu [--design D] -p NAME=VALUE ... [--seed N] [--sets a,b]``."""
-    from gen.flow.design import instantiate
-
     ap = argparse.ArgumentParser(prog="python -m verif.ternary.ocu", description=__doc__)
     ap.add_argument("--design", choices=DESIGNS, default="ternary_ocu")
-    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("-p", dest="param", action="append", default=[], metavar="NAME=VALUE",
+                    help=f"parameter (repeatable): {', '.join(PARAMS)}")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--windows", type=int, default=48)
     ap.add_argument("--sets", help="comma-separated vector sets (default: all of the design's)")
     ap.add_argument("--sim")
     args = ap.parse_args(argv)
-    inst = instantiate(args.design, args.param)
+    try:
+        inst = design_point(args.design, args.param)
+    except (TypeError, ValueError) as e:
+        ap.error(str(e))
     valid = default_sets(inst.model)
     names = tuple(args.sets.split(",")) if args.sets else valid
     unknown = set(names) - set(valid)
