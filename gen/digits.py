@@ -1,7 +1,7 @@
 """A small ternary CNN on the scikit-learn digits, trained in numpy, for the ternary engine.
 
-Data: :func:`sklearn.datasets.load_digits` (1797 images of 8x8 pixels, intensities 0..16,
-10 classes; bundled with scikit-learn, nothing is downloaded). Fixed split, no shuffling: the
+Data: :func:`gen.flow.datasets.load_data` (the 8x8 digits of scikit-learn, 1797 images of
+intensities 0..16, 10 classes; bundled, nothing is downloaded). Fixed split, no shuffling: the
 last ``round(0.3 * 1797) = 539`` images test, the first 1258 train.
 
 Network (3x3 kernels, stride 1, 16 hidden channels, as the engine runs it):
@@ -51,6 +51,8 @@ except ImportError:  # pragma: no cover - not POSIX: no lock, at worst trained t
     fcntl = None
 
 from gen.eda import files
+from gen.flow import datasets
+from gen.flow.datasets import load_data
 from sim_models.ternary import FoldedBatchNorm, TernaryLayer, TernaryNetwork, ternarise
 
 __all__ = ["CACHE", "DigitsResult", "cache_path", "code_version", "load_data",
@@ -59,7 +61,6 @@ __all__ = ["CACHE", "DigitsResult", "cache_path", "code_version", "load_data",
 CACHE = Path("build") / "cache" / "digits"
 #: Bump when the training changes in a way the source hash would not show.
 _CODE_VERSION = "1"
-TEST_FRACTION = 0.3
 CHANNELS = 16
 CLASSES = 10
 #: Pixel intensities (0..16) at or below this become -1, at or above :data:`PIXEL_HIGH` +1.
@@ -82,24 +83,6 @@ SHIFT = True
 
 # ------------------------------------------------------------------------------------------
 # data
-
-
-def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The digits images and labels: the last 30 % (539 images) test, the rest train.
-
-    Returns
-    -------
-    x_train, y_train, x_test, y_test : numpy.ndarray
-        Images as ``int64`` intensities 0..16 of shape ``(N, 8, 8)``, labels ``int64``.
-    """
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images = np.asarray(digits.images, dtype=np.int64)
-    labels = np.asarray(digits.target, dtype=np.int64)
-    n_test = int(round(TEST_FRACTION * len(images)))
-    n_train = len(images) - n_test
-    return images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
 
 
 def ternarise_pixels(images: np.ndarray) -> np.ndarray:
@@ -415,7 +398,8 @@ def code_version() -> str:
     import sim_models.ternary as tern
 
     h = hashlib.sha256(_CODE_VERSION.encode())
-    sources = [Path(__file__)] + sorted(Path(tern.__file__).parent.glob("*.py"))
+    sources = [Path(__file__), Path(datasets.__file__)]
+    sources += sorted(Path(tern.__file__).parent.glob("*.py"))
     for path in sources:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return f"v{_CODE_VERSION}-{h.hexdigest()[:12]}"
