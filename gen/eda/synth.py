@@ -995,6 +995,16 @@ _OUTPUTS = ("netlist.v", "netlist.json", "netlist_flat.json", "synth.log", "synt
             "stat_lib.json", "stat_cmos.json", "ltp.txt")
 
 
+def liberty_label(liberty: str | os.PathLike | None) -> str:
+    """How results name the library: as given, else the resolved path (``$LIBERTY``,
+    ``$PDK_ROOT``), else :data:`DEFAULT_LIBERTY_LABEL` (the embedded compact library)."""
+    if liberty is not None:
+        return str(liberty)
+    if os.environ.get("LIBERTY") or os.environ.get("PDK_ROOT"):
+        return str(resolve_liberty(None))
+    return DEFAULT_LIBERTY_LABEL
+
+
 def synthesize(inst_or_verilog, *, top: str | None = None,
                liberty: str | os.PathLike | None = None,
                build_dir: str | os.PathLike = "build/synth",
@@ -1056,12 +1066,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
     cmd = yosys_command(yosys)
     lib_path = check_liberty(liberty)
     checked = _checked(lib_path)
-    if liberty is not None:
-        lib_label = str(liberty)
-    elif os.environ.get("LIBERTY") or os.environ.get("PDK_ROOT"):
-        lib_label = str(lib_path)
-    else:
-        lib_label = DEFAULT_LIBERTY_LABEL
+    lib_label = liberty_label(liberty)
     build_dir = Path(build_dir)
 
     if not isinstance(inst_or_verilog, (str, os.PathLike)):  # a design point

@@ -116,7 +116,8 @@ def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]
 
 def waivers(module: str) -> str:
     """The Verilator configuration (``.vlt``) that waives, in ``<module>.v`` only, the lint
-    warnings Amaranth- and Yosys-written Verilog always raises (``gen/flow/data/waivers.vlt.in``)."""
+    warnings Amaranth- and Yosys-written Verilog always raises
+    (``gen/flow/data/waivers.vlt.in``)."""
     template = resources.files("gen.flow").joinpath("data/waivers.vlt.in").read_text()
     return template.replace("@FILE@", f"{module}.v")
 
