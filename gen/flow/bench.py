@@ -362,7 +362,7 @@ class Stimulus:
             obs = vsim.run_job(options.sim, self.test_module, WRAPPER, build_dir,
                                build_dir / self.tag, self.job(), "gate-level simulation",
                                self.repro, plusargs=[f"+dump={vcd.resolve()}"],
-                               runner=vharness.vcd_runner(options.sim))
+                               runner=vsim.vcd_runner(options.sim))
         except RuntimeError as e:
             raise EnergyError(str(e)) from None
         return obs, f"{WRAPPER}.dut"
