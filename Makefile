@@ -54,8 +54,10 @@ FULL_LIB := ../shared/pdk/sky130_fd_sc_hd/sky130hd_tt.lib.gz
 report: $(STAMP)
 	$(BIN)/edgeforge report -o build/report $(if $(wildcard $(FULL_LIB)),--compare-liberty $(FULL_LIB))
 
+## lint: ruff, and the import contracts of docs/architecture.md (import-linter)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/exhaustive_errors.py
