@@ -405,16 +405,21 @@ def _energy_point(args):
         else tuple(d.name for d in fam.designs)
     if point.design.name not in measured:
         raise UsageError(f"`edgeforge energy` does not measure {point.design.name}; it measures "
-                         + ", ".join(_energy_designs()))
+                         f"{_names(_energy_designs())}")
     for owner, opt in _ENERGY_OPTIONS:
         if getattr(args, opt.dest) is None:
             continue
         applies = opt.designs or tuple(d.name for d in owner.designs)
         if point.design.name not in applies:
-            raise UsageError(f"{opt.flag} is for {' and '.join(applies)}, not "
-                             f"{point.design.name}")
+            raise UsageError(f"{opt.flag} is for {_names(applies)}, not {point.design.name}")
     fam.check_energy(point, args)
     return point, fam
+
+
+def _names(names) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _energy_designs() -> list[str]:
