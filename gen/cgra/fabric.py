@@ -1,12 +1,12 @@
 """Energy per kernel run of a CGRA fabric from gate-level simulation, and kernel output error.
 
-The flow of :mod:`gen.ocu_energy`, applied to ``cgra`` design points with the fabric's own
-cocotb driver and monitor (:mod:`verif.cgra.fabric_cocotb`):
+The gate-level bench of :mod:`gen.flow.bench`, applied to ``cgra`` design points with the
+fabric's own cocotb driver and monitor (:mod:`verif.cgra.fabric_cocotb`):
 
 1. assemble the kernel (:mod:`sim_models.cgra.programs`) for the fabric and run it on the golden
    model (:class:`sim_models.cgra.CGRAModel`);
 2. synthesise the fabric, read the netlist back, write the cell models
-   (:func:`gen.energy.prepare_gate_level`);
+   (:func:`gen.flow.bench.prepare`);
 3. simulate the netlist in a wrapper that dumps its nets: configuration through the scan
    chain, instruction memories and scratchpads through the host ports, ``start``, run to
    ``halt``; every executed row's FU outputs and the scratchpads afterwards are compared with
@@ -28,64 +28,32 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shlex
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
+from gen.flow import bench
+from gen.flow.bench import (
+    BUILD_ROOT,
+    CACHE,
+    BenchOptions,
+    EnergyError,
+    GateLevel,
+    Measurement,
+    Stimulus,
+)
 from gen.flow.design import Instance
+from gen.flow.record import EnergyRecord
+from sim_models.cgra.asm import assemble
+from sim_models.cgra.programs import kernel as get_kernel
+from verif.cgra.fabric import CGRATestError, check, job
+from verif.cgra.fabric_cocotb import PERIOD_NS
 
-from .energy import EnergyError, _fj, energy_breakdown, resolve_library
+__all__ = ["KernelRun", "cgra_energy", "measure_kernel", "kernel_error", "KernelError",
+           "BUILD_ROOT", "CACHE", "unit_of_module", "by_category"]
 
-__all__ = ["CGRAEnergyResult", "cgra_energy", "kernel_error", "KernelError", "BUILD_ROOT",
-           "CACHE", "unit_of_module"]
-
-BUILD_ROOT = Path("build") / "energy"
-CACHE = Path("build") / "cache" / "energy"
 _FLOW_VERSION = "cgra-3"
-
-
-@dataclass
-class CGRAEnergyResult:
-    """Energy of one kernel run on one fabric (fJ per run unless named)."""
-
-    module: str
-    params: dict
-    kernel: str
-    seed: int
-    cycles: int
-    window_cycles: int
-    energy_per_run_fj: float
-    energy_per_cycle_fj: float
-    switching_fj: float
-    internal_fj: float
-    leakage_fj: float
-    input_switching_fj: float
-    groups: dict
-    per_unit: dict
-    per_type: dict
-    toggles_per_run: int
-    liberty: str
-    liberty_path: str
-    voltage_v: float
-    period_ns: float
-    wire_load: str
-    sim: str
-    area_um2: float
-    area_ge: float
-    area_per_type: dict
-    cells: int
-    unannotated_nets: int
-    checked_rows: int
-    seconds: float
-    limits: list
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -145,7 +113,9 @@ def unit_of_module(module: str, fabric) -> tuple[str, str]:
     return head, "other"
 
 
-def _by_category(values: dict, fabric, key: str, *, instances: bool = False) -> dict:
+def by_category(values: dict, fabric, key: str, *, instances: bool = False) -> dict:
+    """Sum ``values[module][key]`` (energy per module, or area: ``instances`` times each) by
+    the category of :func:`unit_of_module`; ``(input nets)`` stays a category of its own."""
     out: dict[str, float] = {}
     for module, row in values.items():
         cat = "input nets" if module == "(input nets)" else unit_of_module(module, fabric)[1]
@@ -153,31 +123,7 @@ def _by_category(values: dict, fabric, key: str, *, instances: bool = False) -> 
     return {k: round(v, 3) for k, v in sorted(out.items())}
 
 
-def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
-              repro: str) -> dict:
-    from verif.sim import run_job, vcd_runner
-
-    from .ocu_energy import WRAPPER
-
-    vcd.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return run_job(sim, "verif.cgra.fabric_cocotb", WRAPPER, build_dir, run_dir, job,
-                       "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                       runner=vcd_runner(sim))
-    except RuntimeError as e:
-        raise EnergyError(str(e)) from None
-
-
-def _repro(inst: Instance, kernel, seed, sim, liberty) -> str:
-    return " ".join(shlex.quote(x) for x in [
-        "edgeforge", "energy", "cgra", *inst.cli_params(), "--kernel", kernel,
-        *(["--liberty", str(liberty)] if liberty else []), "--seed", str(seed), "--sim", sim])
-
-
 def _kernel_setup(inst: Instance, kernel: str, seed: int):
-    from sim_models.cgra.asm import assemble
-    from sim_models.cgra.programs import kernel as get_kernel
-
     fabric = inst.model.fabric
     k = get_kernel(kernel)
     prog = assemble(k.program_text, fabric, filename=f"{kernel}.pasm")
@@ -185,24 +131,112 @@ def _kernel_setup(inst: Instance, kernel: str, seed: int):
     return fabric, k, prog, inputs, k.memories(inputs)
 
 
+class KernelRun(Stimulus):
+    """One kernel run on a fabric's netlist: configure, load, ``start``, run to ``done``.
+
+    The measured window is the run (one unit); every executed row and the scratchpads after
+    it are checked against the golden model's trace.
+    """
+
+    test_module = "verif.cgra.fabric_cocotb"
+
+    def __init__(self, point: Instance, kernel: str, seed: int, sim: str,
+                 liberty: str | None):
+        self.point, self.kernel, self.seed = point, kernel, seed
+        self.fabric, k, self.prog, _, self.memories = _kernel_setup(point, kernel, seed)
+        self.trace = point.model.run(self.prog.config, self.prog.imems, self.memories)
+        self.tag = f"cgra-{kernel}-s{seed}"
+        # the result depends on the program and on the kernel's input data (the scratchpads)
+        digest = hashlib.sha256(k.program_text.encode())
+        for name in sorted(self.memories):
+            digest.update(name.encode() + b"\0" + bytes(self.memories[name]) + b"\0")
+        self.key = (_FLOW_VERSION, kernel, digest.hexdigest()[:16], seed)
+        self.repro = bench.repro(point, "--kernel", kernel,
+                                 *(["--liberty", liberty] if liberty else []),
+                                 "--seed", str(seed), "--sim", sim)
+        self._netlist = None
+
+    def job(self) -> dict:
+        return job(self.fabric, self.prog.config, self.prog.imems, self.memories,
+                   max_cycles=self.trace.cycles + 64, full=True)
+
+    def simulate(self, gl: GateLevel, options: BenchOptions, vcd) -> tuple[dict, str]:
+        self._netlist = gl.netlist_path  # named when the netlist disagrees with the model
+        return super().simulate(gl, options, vcd)
+
+    def check(self, obs: dict) -> int:
+        try:
+            return check(self.fabric, self.trace, obs, self.repro)
+        except CGRATestError as e:
+            raise EnergyError(f"the gate-level netlist of {self.point.module} "
+                              f"({self._netlist}) disagrees with the golden model: {e}") from None
+
+    def window(self, obs: dict) -> tuple[float, float, int]:
+        return obs["start_ns"], obs["end_ns"], 1
+
+    def record(self, m: Measurement) -> dict:
+        obs, split, sres = m.observations, m.split, m.gl.synth
+        window = int(round((obs["end_ns"] - obs["start_ns"]) / PERIOD_NS))
+        per_unit: dict[str, float] = {}
+        for module, row in split["per_module"].items():
+            unit = "(input nets)" if module == "(input nets)" \
+                else unit_of_module(module, self.fabric)[0]
+            per_unit[unit] = round(per_unit.get(unit, 0.0) + row["total_fj"], 3)
+        run_fj = split["total_fj"]
+        return {
+            "kernel": self.kernel, "seed": self.seed, "cycles": self.trace.cycles,
+            "window_cycles": window, "energy_per_run_fj": run_fj,
+            "energy_per_cycle_fj": round(run_fj / max(window, 1), 3), "per_unit": per_unit,
+            "per_type": by_category(split["per_module"], self.fabric, "total_fj"),
+            "toggles_per_run": int(m.power.toggles), "period_ns": float(PERIOD_NS),
+            "area_um2": sres.area_um2, "area_ge": sres.area_ge,
+            "area_per_type": by_category(sres.per_module, self.fabric, "area_um2",
+                                         instances=True),
+            "checked_rows": m.checked,
+        }
+
+
+def _check_point(inst: Instance, seed: object) -> None:
+    if inst.design.name != "cgra":
+        raise ValueError(f"Design {inst.design.name} is not a CGRA fabric; the CGRA energy flow "
+                         "takes cgra")
+    bench.check_seed(seed)
+
+
+def measure_kernel(inst: Instance, kernel: str, seed: int,
+                   options: BenchOptions) -> EnergyRecord:
+    """:func:`cgra_energy` with the shared bench options already resolved."""
+    _check_point(inst, seed)
+    stimulus = KernelRun(inst, kernel, seed, options.sim, options.liberty.given)
+    return bench.measure(inst, stimulus, options)
+
+
 def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
                 liberty: str | os.PathLike | None = None, sim: str | None = None,
                 wire_load: str = "default", slew: float | None = None,
                 build_root: str | os.PathLike = BUILD_ROOT,
                 cache_dir: str | os.PathLike | None = CACHE,
-                progress: Callable[[str], None] | None = None) -> CGRAEnergyResult:
+                progress: Callable[[str], None] | None = None) -> EnergyRecord:
     """Synthesise a fabric, run one kernel at gate level and estimate its energy per run.
 
     Parameters
     ----------
     inst
-        A ``cgra`` design point (:func:`gen.flow.design.instantiate`).
+        A ``cgra`` design point (:func:`gen.flow.family.instantiate`).
     kernel
         A kernel of :data:`sim_models.cgra.programs.KERNELS`.
     seed
         Seed of the kernel's input data.
     liberty, sim, wire_load, slew, build_root, cache_dir, progress
-        As for :func:`gen.ocu_energy.ocu_energy`.
+        As for :meth:`gen.flow.bench.BenchOptions.make`.
+
+    Returns
+    -------
+    EnergyRecord
+        Per run; ``extra`` holds ``kernel``, ``cycles``, ``window_cycles``,
+        ``energy_per_run_fj``, ``energy_per_cycle_fj``, ``per_unit``, ``per_type``,
+        ``toggles_per_run``, ``area_um2``, ``area_ge``, ``area_per_type`` and
+        ``checked_rows``.
 
     Raises
     ------
@@ -212,88 +246,11 @@ def cgra_energy(inst: Instance, *, kernel: str, seed: int = 1,
         The netlist disagrees with the golden model, the run did not halt, the energy came out
         as zero, or a step failed.
     """
-    from gen.eda import activity as act
-    from gen.eda import power
-    from verif import sim as sim_mod
-    from verif.cgra.fabric import CGRATestError, check, job
-    from verif.cgra.fabric_cocotb import PERIOD_NS
-
-    from .ocu_energy import WRAPPER, _build, prepare_bench
-
-    if inst.design.name != "cgra":
-        raise ValueError(f"Design {inst.design.name} is not a CGRA fabric; the CGRA energy flow "
-                         "takes cgra")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    fabric, k, prog, inputs, memories = _kernel_setup(inst, kernel, seed)
-    trace = inst.model.run(prog.config, prog.imems, memories)
-    lib_path, library = resolve_library(liberty, wire_load)
-    simulator = sim_mod.prepare(sim)
-    note = progress or (lambda text: None)
-    t0 = time.perf_counter()
-
-    bench = Path(__file__).resolve().parent.parent / "verif" / "cgra" / "fabric_cocotb.py"
-    # the result depends on the program and on the kernel's input data (the scratchpads)
-    digest = hashlib.sha256(k.program_text.encode())
-    for name in sorted(memories):
-        digest.update(name.encode() + b"\0" + bytes(memories[name]) + b"\0")
-    digest = digest.hexdigest()[:16]
-    gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
-                       (_FLOW_VERSION, kernel, digest, seed, simulator, wire_load, slew))
-    if (cached := gl.cached(CGRAEnergyResult)) is not None:
-        return cached
-    sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
-                                                     gl.netlist_path, gl.wrapper)
-    repro = _repro(inst, kernel, seed, simulator, liberty)
-    build_dir = (root / "cgra_gate" / simulator).resolve()
-    note(f"building the gate-level testbench ({simulator})")
-    _build([netlist_path.resolve(), models.resolve(), wrapper.resolve()], simulator, build_dir)
-    tag = f"{kernel}-s{seed}"
-    vcd = root / "activity" / f"cgra-{tag}.vcd"
-    note(f"gate-level simulation ({simulator}, {kernel}: {trace.cycles} cycles)")
-    obs = _simulate(simulator, build_dir, build_dir / tag,
-                    job(fabric, prog.config, prog.imems, memories,
-                        max_cycles=trace.cycles + 64, full=True), vcd, repro)
-    try:
-        rows = check(fabric, trace, obs, repro)
-    except CGRATestError as e:
-        raise EnergyError(f"the gate-level netlist of {inst.module} ({netlist_path}) disagrees "
-                          f"with the golden model: {e}") from None
-
-    note("counting toggles")
-    start, end = obs["start_ns"] * 1e-9, obs["end_ns"] * 1e-9
-    window = int(round((obs["end_ns"] - obs["start_ns"]) / PERIOD_NS))
-    try:
-        activity = act.read_activity(vcd, f"{WRAPPER}.dut", start=start, end=end)
-        res = power.analyse(nl, library, activity, wire_load=wire_load, slew=slew)
-    except (act.ActivityError, power.PowerError) as e:
-        raise EnergyError(f"energy of {inst.module}: {e}") from None
-    tot = res.total
-    if not tot.total + res.input_switching > 0:
-        raise EnergyError(f"energy of {inst.module} came out as zero: no toggles in {vcd}")
-    groups, per_module = energy_breakdown(res, 1)
-    per_unit: dict[str, float] = {}
-    for module, row in per_module.items():
-        unit = "(input nets)" if module == "(input nets)" else unit_of_module(module, fabric)[0]
-        per_unit[unit] = round(per_unit.get(unit, 0.0) + row["total_fj"], 3)
-    run_fj = _fj(tot.total + res.input_switching, 1)
-    result = CGRAEnergyResult(
-        module=inst.module, params=dict(inst.params), kernel=kernel, seed=seed,
-        cycles=trace.cycles, window_cycles=window, energy_per_run_fj=run_fj,
-        energy_per_cycle_fj=round(run_fj / max(window, 1), 3),
-        switching_fj=_fj(tot.switching + res.input_switching, 1),
-        internal_fj=_fj(tot.internal, 1), leakage_fj=_fj(tot.leakage, 1),
-        input_switching_fj=_fj(res.input_switching, 1), groups=groups, per_unit=per_unit,
-        per_type=_by_category(per_module, fabric, "total_fj"),
-        toggles_per_run=int(res.toggles), liberty=sres.liberty, liberty_path=str(lib_path),
-        voltage_v=library.voltage, period_ns=float(PERIOD_NS), wire_load=res.wire_load,
-        sim=simulator, area_um2=sres.area_um2, area_ge=sres.area_ge,
-        area_per_type=_by_category(sres.per_module, fabric, "area_um2", instances=True),
-        cells=res.cells,
-        unannotated_nets=res.nets - res.annotated, checked_rows=rows,
-        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
-    gl.store(result.to_dict())
-    return result
+    _check_point(inst, seed)
+    get_kernel(kernel)  # an unknown kernel is refused before the library is read
+    options = BenchOptions.make(liberty=liberty, sim=sim, wire_load=wire_load, slew=slew,
+                                build_root=build_root, cache_dir=cache_dir, progress=progress)
+    return measure_kernel(inst, kernel, seed, options)
 
 
 def kernel_error(inst: Instance, kernel: str, seeds: range | list = range(1, 33)) -> KernelError:
@@ -306,7 +263,6 @@ def kernel_error(inst: Instance, kernel: str, seeds: range | list = range(1, 33)
         raise ValueError("Seeds must not be empty")
     fabric = inst.model.fabric
     approx, exact = [], []
-    k = None
     for seed in seeds:
         fabric, k, prog, inputs, memories = _kernel_setup(inst, kernel, seed)
         trace = inst.model.run(prog.config, prog.imems, memories)

@@ -5,13 +5,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+from collections.abc import Callable, Mapping, Sequence
 
-from gen.flow.design import Design, Param
-from gen.flow.family import Family
+from gen.flow.design import Design, Instance, Param
+from gen.flow.family import EnergyOption, Family, ReportSection
 from hw.cgra import CGRA
 from sim_models.cgra import CGRAModel
 from sim_models.cgra.fabric_file import load
+from sim_models.cgra.programs import KERNELS
+
+from . import asm_cli
 
 
 def _cgra_fabric(fabric: str, mul: str):
@@ -34,6 +38,9 @@ def _cgra_component(**kw):
 def _cgra_model(**kw):
     return CGRAModel(_cgra_fabric(kw["fabric"], kw["mul"]))
 
+
+#: Kernel of ``edgeforge energy cgra`` without ``--kernel``.
+DEFAULT_KERNEL = "dot"
 
 DESIGNS: tuple[Design, ...] = (
     Design(
@@ -58,6 +65,62 @@ class CgraFamily(Family):
     title = "R-Blocks-style CGRA fabrics (tiles, networks, assembler)"
     order = 40
     designs = DESIGNS
+
+    # gen.cgra.fabric and gen.cgra.report import the fabric's cocotb module for its clock, and
+    # with it cocotb (some 0.3 s): they are loaded when a CGRA measurement or the report runs,
+    # not with every command of the CLI (imports within the family)
+
+    def energy_options(self) -> Sequence[EnergyOption]:
+        return (EnergyOption("--kernel", {"help": f"cgra: kernel to run ({', '.join(KERNELS)}; "
+                                                  "default dot)"}, designs=("cgra",)),)
+
+    def check_energy(self, point: Instance, args: argparse.Namespace) -> None:
+        kernel = _kernel(args)
+        if kernel not in KERNELS:
+            raise ValueError(f"Kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
+
+    def energy(self, point: Instance, args: argparse.Namespace, options):
+        from .fabric import measure_kernel
+
+        return measure_kernel(point, _kernel(args), args.seed, options)
+
+    def energy_text(self, record) -> str:
+        return energy_text(record)
+
+    def add_commands(self, sub) -> dict[str, Callable[[argparse.Namespace], int]]:
+        asm_cli.add_parser(sub)
+        return {"asm": asm_cli.cmd_asm}
+
+    def report_sections(self) -> Sequence[ReportSection]:
+        from .report import CgraSection
+
+        return (CgraSection(),)
+
+    def rtl_check(self, design: str) -> str | None:
+        return "python -m verif.cgra.fabric --kernel K" if design == "cgra" else None
+
+
+def _kernel(args: argparse.Namespace) -> str:
+    kernel = getattr(args, "kernel", None)
+    return DEFAULT_KERNEL if kernel is None else kernel
+
+
+def energy_text(r) -> str:
+    """What ``edgeforge energy cgra`` prints for a record of :func:`gen.cgra.fabric.cgra_energy`."""
+    lines = [f"{r.module}: kernel {r.kernel} (seed {r.seed}), {r.cycles} cycles executed "
+             f"({r.window_cycles} from start to done), every row equal to the golden model",
+             f"  energy per run {r.energy_per_run_fj / 1000:.2f} pJ "
+             f"({r.energy_per_cycle_fj / 1000:.2f} pJ per cycle), "
+             f"{r.voltage_v:g} V, {r.period_ns:g} ns clock, {r.liberty}",
+             f"  area {r.area_um2:,.0f} um^2 ({r.area_ge:,.0f} GE)",
+             f"  {'part':<22}{'pJ/run':>10}{'area um^2':>12}"]
+    for kind in sorted(set(r.per_type) | set(r.area_per_type)):
+        e = r.per_type.get(kind)
+        a = r.area_per_type.get(kind)
+        lines.append(f"  {kind:<22}{'' if e is None else f'{e / 1000:.2f}':>10}"
+                     f"{'' if a is None else f'{a:,.0f}':>12}")
+    lines.append("  zero-delay simulation: glitch power not modelled")
+    return "\n".join(lines)
 
 
 FAMILY = CgraFamily()

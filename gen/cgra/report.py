@@ -2,13 +2,15 @@
 
 * every kernel of :mod:`sim_models.cgra.programs` on the ``small`` fabric with exact, DRUM
   (k = 6) and ROUP (p = 1, r = 2) MUL tiles: cycles, energy per run from gate-level simulation
-  (:func:`gen.cgra_energy.cgra_energy`; every row of the netlist's run checked against the
+  (:func:`gen.cgra.fabric.cgra_energy`; every row of the netlist's run checked against the
   golden model), the MUL tiles' share, area, and the kernel output error against the exact
-  numpy reference over :data:`ERROR_DRAWS` input draws (:func:`gen.cgra_energy.kernel_error`);
+  numpy reference over :data:`ERROR_DRAWS` input draws (:func:`gen.cgra.fabric.kernel_error`);
 * the ``default`` fabric (the approximate R-Blocks study's: 8 MAC units, 4 approximate, 3 LSUs
   of 4 KiB, 5 x 5 Wilton mesh) synthesised: area by FU type, and against the same fabric with
   every MUL exact;
 * printed beside the study's figures (:data:`STUDY`), with what the model covers and what not.
+
+:class:`CgraSection` is the section (report.json key ``cgra``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
-__all__ = ["MULS", "ERROR_DRAWS", "STUDY", "run_cgra_section", "cgra_blocks", "n_steps"]
+from gen.eda import synth
+from gen.flow.executor import Job
+from gen.flow.family import ReportContext, ReportSection, instantiate
+from sim_models.cgra.programs import KERNELS
+
+from .fabric import by_category, cgra_energy, kernel_error, unit_of_module
+
+__all__ = ["MULS", "ERROR_DRAWS", "STUDY", "MODELLED", "CgraSection", "cgra_blocks", "n_steps"]
 
 #: MUL tile variants of the kernel study ("" = the fabric as described: exact tiles).
 MULS = ("", "drum", "roup")
@@ -49,16 +56,11 @@ def _fabric_area_jobs() -> list[tuple[str, str]]:
 
 
 def n_steps() -> int:
-    """Progress steps of :func:`run_cgra_section`."""
+    """Progress lines of :meth:`CgraSection.run`."""
     return len(MULS) + len(_fabric_area_jobs()) + 1
 
 
 def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
-    from gen.flow.family import instantiate
-    from sim_models.cgra.programs import KERNELS
-
-    from .cgra_energy import cgra_energy
-
     inst = instantiate("cgra", {"fabric": "small", "mul": mul})
     # a fabric's netlist is some 10^5 cells: Icarus reads it in seconds, Verilator's C++ of it
     # compiles for tens of minutes (the ternary digits run is the opposite case)
@@ -74,15 +76,10 @@ def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
 
 
 def _area_job(fabric: str, mul: str, liberty: str | None) -> dict:
-    from gen.eda import synth
-    from gen.flow.family import instantiate
-
-    from .cgra_energy import _by_category, unit_of_module
-
     inst = instantiate("cgra", {"fabric": fabric, "mul": mul})
     fab = inst.model.fabric
     s = synth.synthesize(inst, liberty=liberty)
-    per = _by_category(s.per_module, fab, "area_um2", instances=True)
+    per = by_category(s.per_module, fab, "area_um2", instances=True)
     # the same fabric with every MUL exact: the hierarchy is kept, so each tile is a module
     # of its own and swapping the approximate tiles' area for an exact tile's is exact
     tiles: dict[str, float] = {}
@@ -103,79 +100,59 @@ def _area_job(fabric: str, mul: str, liberty: str | None) -> dict:
             "cells": sum(s.cells.values()), "liberty": s.liberty}
 
 
-def run_cgra_section(liberty: str | None, *, seed: int, workers: int,
-                     line: Callable[[str, str, float], None], mp_context=None,
-                     initializer=None, initargs=()) -> dict:
-    """Measure everything of the section; ``line(module, what, seconds)`` reports progress.
+def _jobs(liberty: str | None, seed: int) -> list[Job]:
+    # the kernel jobs run five gate-level simulations each: they start first
+    jobs = [Job(f"cgra small {m or 'exact'} kernels", _kernel_job, (m, liberty, seed), cost=5.0)
+            for m in MULS]
+    jobs += [Job(f"cgra {f}{' all-' + m if m else ''} area", _area_job, (f, m, liberty))
+             for f, m in _fabric_area_jobs()]
+    return jobs
 
-    Raises
-    ------
-    RuntimeError
-        A point failed (named).
-    """
-    from gen.flow.family import instantiate
-    from sim_models.cgra.programs import KERNELS
 
-    from .cgra_energy import kernel_error
+class CgraSection(ReportSection):
+    """The CGRA section: report.json key ``cgra`` (runs, areas, errors, the study)."""
 
-    jobs: list[tuple[str, tuple]] = [("kernels", (m, liberty, seed)) for m in MULS]
-    jobs += [("area", (f, m, liberty)) for f, m in _fabric_area_jobs()]
-    out: list[object] = [None] * len(jobs)
+    name = "cgra"
 
-    def name(i):
-        kind, args = jobs[i]
-        return (f"cgra small {args[0] or 'exact'} kernels" if kind == "kernels"
-                else f"cgra {args[0]}{' all-' + args[1] if args[1] else ''} area")
+    def steps(self, ctx: ReportContext) -> int:
+        return n_steps()
 
-    def done(i, res, seconds):
-        kind, _ = jobs[i]
-        if kind == "kernels":
-            what = " ".join(f"{r['energy_per_run_fj'] / 1000:.0f}" for r in res) + " pJ/run"
-        else:
-            what = f"{res['area_um2']:,.0f} um^2"
-        line(name(i), what, seconds)
+    def run(self, ctx: ReportContext) -> dict:
+        """Measure everything of the section through ``ctx.executor``.
 
-    def call(kind, args):
-        return _kernel_job(*args) if kind == "kernels" else _area_job(*args)
+        Raises
+        ------
+        JobError
+            A point failed (named).
+        """
+        jobs = _jobs(ctx.liberty, ctx.seed)
 
-    if workers <= 1:
-        for i, (kind, args) in enumerate(jobs):
-            t0 = time.perf_counter()
-            try:
-                out[i] = call(kind, args)
-            except Exception as e:
-                raise RuntimeError(f"{name(i)} failed: {e}") from e
-            done(i, out[i], time.perf_counter() - t0)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
-                                 initializer=initializer, initargs=initargs) as pool:
-            futs = {pool.submit(_kernel_job if kind == "kernels" else _area_job, *args):
-                    (i, time.perf_counter()) for i, (kind, args) in enumerate(jobs)}
-            for fut in as_completed(futs):
-                i, t0 = futs[fut]
-                try:
-                    out[i] = fut.result()
-                except Exception as e:
-                    for other in futs:
-                        other.cancel()
-                    raise RuntimeError(f"{name(i)} failed: {type(e).__name__}: {e}") from e
-                done(i, out[i], time.perf_counter() - t0)
+        def done(i, res, seconds):
+            if jobs[i].fn is _kernel_job:
+                what = " ".join(f"{r['energy_per_run_fj'] / 1000:.0f}" for r in res) + " pJ/run"
+            else:
+                what = f"{res['area_um2']:,.0f} um^2"
+            ctx.line(jobs[i].name, what, seconds, None)
 
-    t0 = time.perf_counter()
-    errors = []
-    for mul in MULS[1:]:
-        inst = instantiate("cgra", {"fabric": "small", "mul": mul})
-        for kernel in KERNELS:
-            errors.append({"mul": mul, **kernel_error(inst, kernel,
-                                                      range(seed, seed + ERROR_DRAWS)).to_dict()})
-    line("cgra kernel errors", f"{ERROR_DRAWS} draws per kernel on the golden model",
-         time.perf_counter() - t0)
-    runs = [r for (kind, _), res in zip(jobs, out, strict=True) if kind == "kernels"
-            for r in res]  # type: ignore[union-attr]
-    areas = [res for (kind, _), res in zip(jobs, out, strict=True) if kind == "area"]
-    return {"runs": runs, "areas": areas, "errors": errors, "seed": seed,
-            "error_draws": ERROR_DRAWS, "study": [list(s) for s in STUDY],
-            "modelled": list(MODELLED)}
+        out = ctx.executor.run(jobs, done)
+        t0 = time.perf_counter()
+        errors = []
+        for mul in MULS[1:]:
+            inst = instantiate("cgra", {"fabric": "small", "mul": mul})
+            for kernel in KERNELS:
+                errors.append({"mul": mul, **kernel_error(
+                    inst, kernel, range(ctx.seed, ctx.seed + ERROR_DRAWS)).to_dict()})
+        ctx.line("cgra kernel errors", f"{ERROR_DRAWS} draws per kernel on the golden model",
+                 time.perf_counter() - t0, None)
+        runs = [r for job, res in zip(jobs, out, strict=True) if job.fn is _kernel_job
+                for r in res]
+        areas = [res for job, res in zip(jobs, out, strict=True) if job.fn is _area_job]
+        return {"cgra": {"runs": runs, "areas": areas, "errors": errors, "seed": ctx.seed,
+                         "error_draws": ERROR_DRAWS, "study": [list(s) for s in STUDY],
+                         "modelled": list(MODELLED)}}
+
+    def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
+        return cgra_blocks(report.get("cgra"))
 
 
 def _mul_label(mul: str) -> str:
@@ -187,7 +164,7 @@ def _pct(new: float, old: float) -> str:
 
 
 def cgra_blocks(cgra: dict | None) -> list[tuple]:
-    """Report blocks (as :func:`gen.report._render` takes them) of the CGRA section."""
+    """Report blocks (:class:`gen.flow.family.ReportSection`) of the CGRA section."""
     if not cgra:
         return []
     runs = cgra["runs"]

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from gen.cgra_energy import cgra_energy, kernel_error, unit_of_module
+from gen.cgra.fabric import cgra_energy, kernel_error, unit_of_module
 from gen.cli import main
 from gen.flow.family import instantiate
 from sim_models.cgra import Fabric
@@ -132,7 +132,8 @@ def test_modules_map_to_units_and_categories():
     (["energy", "cgra", "--kernel", "nosuch"],
      "Kernel must be one of dot, fir, gemm, vadd, conv3x3, not 'nosuch'"),
     (["energy", "drum", "--kernel", "dot"], "--kernel is for cgra, not drum"),
-    (["energy", "cgra", "--density", "0.5"], "cgra takes --kernel and --seed"),
+    (["energy", "cgra", "--windows", "16"],
+     "--windows is for ternary_ocu and binary_ocu, not cgra"),
     (["energy", "cgra", "-p", "mul=booth"],
      "Parameter mul must be one of '', 'exact', 'drum', 'roup', not 'booth'"),
 ])
@@ -143,7 +144,7 @@ def test_energy_cli_errors_exit_2(capsys, argv, message):
 
 
 def test_report_blocks_name_the_study_and_what_is_not_modelled():
-    from gen.cgra_report import MODELLED, STUDY, cgra_blocks
+    from gen.cgra.report import MODELLED, STUDY, cgra_blocks
 
     assert cgra_blocks(None) == []
     run = {"params": {"mul": ""}, "kernel": "dot", "cycles": 21, "energy_per_run_fj": 2000.0,
