@@ -1,7 +1,7 @@
 """The CIM macro's real layer: an integer MLP on the scikit-learn digits, fibbinary vs binary.
 
-Data: :func:`gen.digits.load_data` (the bundled 8x8 digits, fixed split: 1258 training and
-539 test images). Pixels (0..16) become 4-bit unsigned inputs ``min(pixel, 15)``, the input
+Data: :func:`gen.flow.datasets.load_data` (the bundled 8x8 digits, fixed split: 1258 training
+and 539 test images). Pixels (0..16) become 4-bit unsigned inputs ``min(pixel, 15)``, the input
 format of the macro.
 
 Network: ``64 -> 32 (ReLU) -> 10``, trained in float (numpy, Adam, softmax cross-entropy,
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gen.flow.datasets import load_data
 from sim_models.cim import CIMMacroModel, codebook, quantise
 
 __all__ = ["HIDDEN", "CIMDigits", "train_mlp", "quantise_columns", "evaluate", "cim_digits",
@@ -179,8 +180,6 @@ def cim_digits(seed: int = 1, widths=(4, 8)) -> CIMDigits:
     unsigned inputs; 32 columns of signed weights, or for ``fibbinary_zp`` 33 columns of
     unsigned weights, the last all ones) and is checked against the integer product.
     """
-    from .digits import load_data
-
     x_tr, y_tr, x_te, y_te = load_data()
     x4_tr, x4_te = input_codes(x_tr), input_codes(x_te)
     params = train_mlp(x4_tr / 15.0, y_tr, seed)

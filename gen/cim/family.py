@@ -5,12 +5,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+from collections.abc import Mapping, Sequence
 
-from gen.flow.design import Design, Param
-from gen.flow.family import Family
+from gen.flow.cli_support import PROBABILITY, integer, slews
+from gen.flow.design import Design, Instance, Param
+from gen.flow.family import EnergyOption, Family, ReportSection
 from hw.cim import CIMMacro
 from sim_models.cim import CIMMacroModel
+
+#: Vectors ``edgeforge energy`` measures by default, and at most.
+DEFAULT_VECTORS = 64
+MAX_VECTORS = 4096
+#: ``--cim-weights``: uniform over the encoding's levels, or over the fibbinary codebook.
+WEIGHT_CHOICES = ("encoding", "fibbinary")
 
 
 def _cim_name(p: Mapping[str, object]) -> str:
@@ -62,6 +70,85 @@ class CimFamily(Family):
     title = "bit-serial digital compute-in-memory macro (binary or fibbinary weights)"
     order = 30
     designs = DESIGNS
+    operation = ("a multiply-accumulate of an ib-bit input and a wb-bit weight, counted as two "
+                 "operations")
+
+    # The energy flow and the report section load the gate-level bench (synthesis, cocotb:
+    # about a second) when used, not when the CLI loads every family to build its parser:
+    # hence the imports of gen.cim.macro and gen.cim.report inside the hooks below.
+
+    def energy_options(self) -> Sequence[EnergyOption]:
+        """``--input-zero``, ``--vectors`` and ``--cim-weights`` of ``cim_macro``."""
+        on = ("cim_macro",)
+        return (
+            EnergyOption("--input-zero", {
+                "type": PROBABILITY,
+                "help": "cim_macro: probability that an input is 0 (0..1, default 0: dense)"},
+                on),
+            EnergyOption("--vectors", {
+                "type": integer(8, MAX_VECTORS),
+                "help": f"cim_macro: input vectors measured (8..{MAX_VECTORS}, default "
+                        f"{DEFAULT_VECTORS})"}, on),
+            EnergyOption("--cim-weights", {
+                "choices": WEIGHT_CHOICES,
+                "help": "cim_macro: weights uniform over the encoding's levels (default) or "
+                        "over the fibbinary codebook in either encoding"}, on),
+        )
+
+    @staticmethod
+    def _workload(args: argparse.Namespace) -> dict:
+        """The workload options of ``args`` with the family's defaults."""
+        return {"input_zero": 0.0 if args.input_zero is None else args.input_zero,
+                "weights": args.cim_weights or "encoding",
+                "vectors": DEFAULT_VECTORS if args.vectors is None else args.vectors,
+                "seed": args.seed}
+
+    def check_energy(self, point: Instance, args: argparse.Namespace) -> None:
+        from . import macro
+
+        macro.check_options(point, **self._workload(args))
+
+    def energy(self, point: Instance, args: argparse.Namespace, options):
+        from . import macro
+
+        return macro.measure_macro(point, options, **self._workload(args))
+
+    def energy_text(self, record) -> str:
+        return energy_text(record)
+
+    def report_sections(self) -> Sequence[ReportSection]:
+        from .report import CimSection
+
+        return (CimSection(),)
+
+    def rtl_check(self, design: str) -> str | None:
+        return "python -m verif.cim.macro" if design == "cim_macro" else None
+
+
+def energy_text(r) -> str:
+    """What ``edgeforge energy cim_macro`` prints for the record ``r``."""
+    p = r.params
+    lines = [
+        f"{r.module}  [liberty: {r.liberty}]",
+        f"  energy/MAC       {r.energy_per_mac_fj:.3f} fJ  ({p['ib']}b x {p['wb']}b MAC; "
+        f"{r.macs_per_vector} MACs per vector in {r.cycles_per_vector} cycles)",
+        f"  TOPS/W           {r.tops_per_w:.3f}  (1 MAC = 2 ops; {r.voltage_v:g} V, "
+        f"{1000 / r.period_ns:g} MHz clock)",
+        f"  energy/vector    {r.energy_per_vector_fj:.1f} fJ  (switching {r.switching_fj:.1f}, "
+        f"internal {r.internal_fj:.1f}, leakage {r.leakage_fj:.3f})",
+        f"  workload         {r.workload_text}; {r.vectors} vectors back to back; measured "
+        f"zero inputs {100 * r.measured_zero_fraction:.1f} %",
+        f"  area             {r.area_um2:.2f} um^2 = {r.area_ge:.1f} GE, {r.cells} cells",
+        f"  conditions       {slews(r.slew_ns)}, wire load {r.wire_load}; gate-level "
+        f"simulation ({r.sim}): {r.checked_results} result vectors matched the golden model",
+        f"  {'group (fJ/vector)':<18} {'internal':>10} {'switching':>10} {'leakage':>10} "
+        f"{'total':>10}",
+    ]
+    for g, d in r.groups.items():
+        lines.append(f"  {g:<18} {d['internal_fj']:>10.1f} {d['switching_fj']:>10.1f} "
+                     f"{d['leakage_fj']:>10.4f} {d['total_fj']:>10.1f}")
+    lines.append("  limits           " + "; ".join(r.limits))
+    return "\n".join(lines)
 
 
 FAMILY = CimFamily()

@@ -1,10 +1,9 @@
 """Energy per MAC and TOPS/W of the CIM macro from gate-level simulation.
 
-The flow of :mod:`gen.ocu_energy`, applied to ``cim_macro`` design points with the macro's own
-cocotb driver and monitor (:mod:`verif.cim.macro_cocotb`):
+The flow's gate-level bench (:mod:`gen.flow.bench`) with the macro's own stimulus
+(:class:`MacroStimulus`) and cocotb driver and monitor (:mod:`verif.cim.macro_cocotb`):
 
-1. synthesise, read the netlist back, write the cell models
-   (:func:`gen.energy.prepare_gate_level`);
+1. synthesise, read the netlist back, write the cell models (:func:`gen.flow.bench.prepare`);
 2. simulate the netlist in a wrapper that dumps its nets: the weights are written row by row,
    then the input vectors stream back to back (one per :attr:`~hw.cim.CIMMacro.cycles`
    clocks, ``o_stream`` always ready); every result is compared with the golden model
@@ -28,82 +27,45 @@ architecture's saving from that of sparser weight bits); one fixed, reported see
 from __future__ import annotations
 
 import os
-import shlex
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from gen.flow.bench import (
+    BUILD_ROOT,
+    CACHE,
+    BenchOptions,
+    EnergyError,
+    GateLevel,
+    Measurement,
+    Stimulus,
+    check_count,
+    check_probability,
+    check_seed,
+    measure,
+    repro,
+)
 from gen.flow.design import Instance
+from gen.flow.record import EnergyRecord
+from sim_models.cim import codebook
+from verif.cim.macro import VectorSet, job, unpack
+from verif.cim.macro_cocotb import PERIOD_NS
 
-from .energy import EnergyError, _fj, energy_breakdown, resolve_library
+from .family import DEFAULT_VECTORS, MAX_VECTORS, WEIGHT_CHOICES
 
-__all__ = ["CIMEnergyResult", "cim_energy", "cim_workload", "OPS_PER_MAC", "DEFAULT_VECTORS",
-           "MAX_VECTORS", "BUILD_ROOT", "CACHE", "WARM_VECTORS"]
+__all__ = ["MacroStimulus", "cim_energy", "measure_macro", "check_options", "cim_workload",
+           "OPS_PER_MAC", "DEFAULT_VECTORS", "MAX_VECTORS", "BUILD_ROOT", "CACHE",
+           "WARM_VECTORS", "WEIGHT_CHOICES"]
 
-BUILD_ROOT = Path("build") / "energy"
-CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "cim-3"
+_FLOW_VERSION = "cim-4"
 OPS_PER_MAC = 2
-DEFAULT_VECTORS = 64
-MAX_VECTORS = 4096
 WARM_VECTORS = 2
-
-
-@dataclass
-class CIMEnergyResult:
-    """Energy of one CIM design point on one workload (fJ per vector unless named)."""
-
-    module: str
-    params: dict
-    input_zero: float
-    weights: str
-    measured_zero_fraction: float
-    vectors: int
-    cycles_per_vector: int
-    macs_per_vector: int
-    energy_per_vector_fj: float
-    energy_per_mac_fj: float
-    tops_per_w: float
-    switching_fj: float
-    internal_fj: float
-    leakage_fj: float
-    input_switching_fj: float
-    groups: dict
-    per_module: dict
-    toggles_per_vector: float
-    workload_text: str
-    seed: int
-    liberty: str
-    liberty_path: str
-    voltage_v: float
-    period_ns: float
-    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
-    wire_load: str
-    sim: str
-    area_um2: float
-    area_ge: float
-    cells: int
-    unannotated_nets: int
-    checked_results: int
-    seconds: float
-    limits: list
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-WEIGHT_CHOICES = ("encoding", "fibbinary")
 
 
 def cim_workload(model, vectors: int, input_zero: float, seed: int,
                  weights: str = "encoding"):
     """Inputs ``(vectors, rows)``, weights ``(rows, cols)`` and a one-line description."""
-    from sim_models.cim import codebook
-
     rng = np.random.default_rng(seed)
     if model.encoding == "fibbinary" or weights == "fibbinary":
         levels = codebook(model.wb, model.signed_weights)
@@ -121,28 +83,123 @@ def cim_workload(model, vectors: int, input_zero: float, seed: int,
     return x, w, text
 
 
-def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
-              repro: str) -> dict:
-    from verif.sim import run_job, vcd_runner
+def check_options(inst: Instance, input_zero: object, weights: object, vectors: object,
+                  seed: object) -> float:
+    """Validate the workload options in the order users meet them; ``input_zero`` as a float.
 
-    from .ocu_energy import WRAPPER
+    Raises
+    ------
+    ValueError
+        Not a CIM design, or a bad option (one line naming it and its range).
+    """
+    if inst.design.name != "cim_macro":
+        raise ValueError(f"Design {inst.design.name} is not a CIM macro; the CIM energy flow "
+                         "takes cim_macro")
+    input_zero = check_probability("Input zero probability", input_zero)
+    if weights not in WEIGHT_CHOICES:
+        raise ValueError(f"Weights must be 'encoding' or 'fibbinary', not {weights!r}")
+    check_count("Vectors", vectors, 8, MAX_VECTORS)
+    check_seed(seed)
+    return input_zero
 
-    vcd.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        out = run_job(sim, "verif.cim.macro_cocotb", WRAPPER, build_dir, run_dir, job,
-                      "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                      runner=vcd_runner(sim))
-    except RuntimeError as e:
-        raise EnergyError(str(e)) from None
-    return out["sets"][0]
+
+class MacroStimulus(Stimulus):
+    """The CIM workload on the bench: weights row by row, then vectors back to back.
+
+    Parameters
+    ----------
+    inst
+        A ``cim_macro`` design point.
+    input_zero, weights, vectors, seed
+        As for :func:`cim_energy` (checked by :func:`check_options`).
+    sim, liberty
+        The simulator and the library as given, for the repro command.
+    """
+
+    test_module = "verif.cim.macro_cocotb"
+
+    def __init__(self, inst: Instance, *, input_zero: float, weights: str, vectors: int,
+                 seed: int, sim: str, liberty: str | None):
+        self.inst, self.input_zero, self.weights = inst, input_zero, weights
+        self.vectors, self.seed = vectors, seed
+        self.x, self.w, self.workload_text = cim_workload(
+            inst.model, WARM_VECTORS + vectors, input_zero, seed, weights)
+        fib = weights != "encoding"
+        self.tag = f"cim-z{input_zero:g}-s{seed}-n{vectors}" + ("-wfib" if fib else "")
+        self.key = (_FLOW_VERSION, input_zero, vectors, seed, *((weights,) if fib else ()))
+        self.repro = repro(inst, *(["--cim-weights", weights] if fib else []),
+                           "--input-zero", f"{input_zero:g}",
+                           *(["--liberty", str(liberty)] if liberty else []),
+                           "--vectors", str(vectors), "--seed", str(seed), "--sim", sim)
+        self.netlist_path: Path | None = None
+
+    def job(self) -> dict:
+        return job(self.inst.component, [VectorSet("energy", self.w, self.x)], readback=False)
+
+    def simulate(self, gl: GateLevel, options: BenchOptions, vcd: Path) -> tuple[dict, str]:
+        self.netlist_path = gl.netlist_path  # named by a mismatch
+        obs, scope = super().simulate(gl, options, vcd)
+        return obs["sets"][0], scope
+
+    def check(self, obs: dict) -> int:
+        comp, module = self.inst.component, self.inst.module
+        o_shape = comp.output_shape
+        got = np.array([unpack(p, o_shape.width, comp.cols, o_shape.signed)
+                        for p in obs["results"]])
+        exp = self.inst.model(self.x, self.w)
+        if got.shape != exp.shape or not (got == exp).all():
+            bad = int((got != exp).any(axis=1).sum()) if got.shape == exp.shape else -1
+            raise EnergyError(f"the gate-level netlist of {module} ({self.netlist_path}) "
+                              f"disagrees with the golden model ({bad} of {len(exp)} vectors "
+                              f"differ, or the count is wrong: {len(got)}); reproduce: "
+                              f"{self.repro}")
+        acc = obs["accepted"]
+        if len(acc) != WARM_VECTORS + self.vectors \
+                or set(np.diff(acc).tolist()) != {comp.cycles}:
+            raise EnergyError(f"{module}: the vectors were not accepted every {comp.cycles} "
+                              "cycles; the energy window would be wrong")
+        return len(exp)
+
+    def window(self, obs: dict) -> tuple[float, float, int]:
+        """The compute cycles of the measured vectors (after the warm-up ones)."""
+        start = obs["start_ns"] + (obs["accepted"][WARM_VECTORS] + 1) * PERIOD_NS - PERIOD_NS / 2
+        return start, start + self.vectors * self.inst.component.cycles * PERIOD_NS, \
+            self.vectors
+
+    def record(self, m: Measurement) -> dict:
+        comp, res, sres, vectors = self.inst.component, m.power, m.gl.synth, self.vectors
+        per_vector = m.split["total_fj"]
+        macs = comp.rows * comp.cols
+        per_mac = round(per_vector / macs, 6)
+        return {
+            "input_zero": self.input_zero, "weights": self.weights,
+            "measured_zero_fraction": round(float(np.mean(self.x[WARM_VECTORS:] == 0)), 4),
+            "vectors": vectors, "cycles_per_vector": comp.cycles, "macs_per_vector": macs,
+            "energy_per_vector_fj": per_vector, "energy_per_mac_fj": per_mac,
+            "tops_per_w": round(OPS_PER_MAC * 1000.0 / per_mac, 3),
+            "per_module": m.split["per_module"],
+            "toggles_per_vector": round(res.toggles / vectors, 3),
+            "workload_text": self.workload_text,
+            "slew_ns": None if res.slew is None else round(res.slew / 1e-9, 6),
+            "area_um2": sres.area_um2, "area_ge": sres.area_ge, "checked_results": m.checked,
+            "seed": self.seed, "period_ns": float(PERIOD_NS),
+        }
 
 
-def _repro(inst: Instance, input_zero, vectors, seed, sim, liberty, weights) -> str:
-    return " ".join(shlex.quote(x) for x in [
-        "edgeforge", "energy", inst.design.name, *inst.cli_params(),
-        *(["--cim-weights", weights] if weights != "encoding" else []),
-        "--input-zero", f"{input_zero:g}", *(["--liberty", str(liberty)] if liberty else []),
-        "--vectors", str(vectors), "--seed", str(seed), "--sim", sim])
+def measure_macro(inst: Instance, options: BenchOptions, *, input_zero: float = 0.0,
+                  weights: str = "encoding", vectors: int = DEFAULT_VECTORS,
+                  seed: int = 1) -> EnergyRecord:
+    """:func:`cim_energy` with the bench options already made (``edgeforge energy``).
+
+    Raises
+    ------
+    ValueError, EnergyError
+        As :func:`cim_energy`.
+    """
+    input_zero = check_options(inst, input_zero, weights, vectors, seed)
+    stim = MacroStimulus(inst, input_zero=input_zero, weights=weights, vectors=vectors,
+                         seed=seed, sim=options.sim, liberty=options.liberty.given)
+    return measure(inst, stim, options)
 
 
 def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encoding",
@@ -150,13 +207,13 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
                seed: int = 1, sim: str | None = None, wire_load: str = "default",
                slew: float | None = None, build_root: str | os.PathLike = BUILD_ROOT,
                cache_dir: str | os.PathLike | None = CACHE,
-               progress: Callable[[str], None] | None = None) -> CIMEnergyResult:
+               progress: Callable[[str], None] | None = None) -> EnergyRecord:
     """Synthesise, simulate at gate level and estimate the energy per MAC of a CIM macro.
 
     Parameters
     ----------
     inst
-        A ``cim_macro`` design point (:func:`gen.flow.design.instantiate`).
+        A ``cim_macro`` design point (:func:`gen.flow.family.instantiate`).
     input_zero
         Probability that an input is 0, 0 to 1.
     weights
@@ -164,8 +221,20 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
         fibbinary codebook whatever the encoding.
     vectors
         Vectors measured, 8 to :data:`MAX_VECTORS`, after :data:`WARM_VECTORS` warm-up ones.
-    liberty, seed, sim, wire_load, slew, build_root, cache_dir, progress
-        As for :func:`gen.ocu_energy.ocu_energy`.
+    liberty, sim, wire_load, slew, build_root, cache_dir, progress
+        As for :meth:`gen.flow.bench.BenchOptions.make`.
+    seed
+        Seed of the workload.
+
+    Returns
+    -------
+    EnergyRecord
+        The common fields, and in :attr:`~gen.flow.record.EnergyRecord.extra` the macro's
+        (fJ per vector unless named): ``input_zero``, ``weights``, ``measured_zero_fraction``,
+        ``vectors``, ``cycles_per_vector``, ``macs_per_vector``, ``energy_per_vector_fj``,
+        ``energy_per_mac_fj``, ``tops_per_w``, ``per_module``, ``toggles_per_vector``,
+        ``workload_text``, ``slew_ns`` (None: slews propagated, OpenSTA's way), ``area_um2``,
+        ``area_ge``, ``checked_results``.
 
     Raises
     ------
@@ -175,105 +244,8 @@ def cim_energy(inst: Instance, *, input_zero: float = 0.0, weights: str = "encod
         The netlist disagrees with the golden model, the vectors did not stream back to back,
         the energy came out as zero, or a step failed.
     """
-    from gen.eda import activity as act
-    from gen.eda import power
-    from verif import sim as sim_mod
-    from verif.cim.macro import VectorSet, job
-    from verif.cim.macro_cocotb import PERIOD_NS
-
-    from .ocu_energy import WRAPPER, _build, prepare_bench
-
-    if inst.design.name != "cim_macro":
-        raise ValueError(f"Design {inst.design.name} is not a CIM macro; the CIM energy flow "
-                         "takes cim_macro")
-    if isinstance(input_zero, bool) or not isinstance(input_zero, (int, float)) \
-            or not 0.0 <= float(input_zero) <= 1.0:
-        raise ValueError(f"Input zero probability must be a number between 0 and 1, not "
-                         f"{input_zero!r}")
-    input_zero = float(input_zero)
-    if weights not in WEIGHT_CHOICES:
-        raise ValueError(f"Weights must be 'encoding' or 'fibbinary', not {weights!r}")
-    if isinstance(vectors, bool) or not isinstance(vectors, int) \
-            or not 8 <= vectors <= MAX_VECTORS:
-        raise ValueError(f"Vectors must be an integer between 8 and {MAX_VECTORS}, not "
-                         f"{vectors!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    comp, model = inst.component, inst.model
-    total = WARM_VECTORS + vectors
-    x, w, wtext = cim_workload(model, total, input_zero, seed, weights)
-    lib_path, library = resolve_library(liberty, wire_load)
-    simulator = sim_mod.prepare(sim)
-    note = progress or (lambda text: None)
-    t0 = time.perf_counter()
-
-    bench = Path(__file__).resolve().parent.parent / "verif" / "cim" / "macro_cocotb.py"
-    gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
-                       (_FLOW_VERSION, input_zero, vectors, seed, simulator, wire_load, slew,
-                        *(() if weights == "encoding" else (weights,))))
-    if (cached := gl.cached(CIMEnergyResult)) is not None:
-        return cached
-    sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
-                                                     gl.netlist_path, gl.wrapper)
-
-    repro = _repro(inst, input_zero, vectors, seed, simulator, liberty, weights)
-    build_dir = (root / "cim_gate" / simulator).resolve()
-    note(f"building the gate-level testbench ({simulator})")
-    _build([netlist_path.resolve(), models.resolve(), wrapper.resolve()], simulator, build_dir)
-    tag = f"z{input_zero:g}-s{seed}-n{vectors}" + ("" if weights == "encoding" else "-wfib")
-    vcd = root / "activity" / f"cim-{tag}.vcd"
-    note(f"gate-level simulation ({simulator}, {total} vectors x {comp.cycles} cycles)")
-    vset = VectorSet("energy", w, x)
-    obs = _simulate(simulator, build_dir, build_dir / tag, job(comp, [vset], readback=False),
-                    vcd, repro)
-
-    from verif.cim.macro import unpack
-
-    o_shape = comp.output_shape
-    got = np.array([unpack(p, o_shape.width, comp.cols, o_shape.signed)
-                    for p in obs["results"]])
-    exp = model(x, w)
-    if got.shape != exp.shape or not (got == exp).all():
-        bad = int((got != exp).any(axis=1).sum()) if got.shape == exp.shape else -1
-        raise EnergyError(f"the gate-level netlist of {inst.module} ({netlist_path}) disagrees "
-                          f"with the golden model ({bad} of {len(exp)} vectors differ, or the "
-                          f"count is wrong: {len(got)}); reproduce: {repro}")
-    acc = obs["accepted"]
-    if len(acc) != total or set(np.diff(acc).tolist()) != {comp.cycles}:
-        raise EnergyError(f"{inst.module}: the vectors were not accepted every {comp.cycles} "
-                          "cycles; the energy window would be wrong")
-
-    note("counting toggles")
-    start = (obs["start_ns"] + (acc[WARM_VECTORS] + 1) * PERIOD_NS - PERIOD_NS / 2) * 1e-9
-    end = start + vectors * comp.cycles * PERIOD_NS * 1e-9
-    try:
-        activity = act.read_activity(vcd, f"{WRAPPER}.dut", start=start, end=end)
-        res = power.analyse(nl, library, activity, wire_load=wire_load, slew=slew)
-    except (act.ActivityError, power.PowerError) as e:
-        raise EnergyError(f"energy of {inst.module}: {e}") from None
-    tot = res.total
-    if not tot.total + res.input_switching > 0:
-        raise EnergyError(f"energy of {inst.module} came out as zero: no toggles in {vcd}")
-    groups, per_module = energy_breakdown(res, vectors)
-    per_vector = _fj(tot.total + res.input_switching, vectors)
-    macs = comp.rows * comp.cols
-    per_mac = round(per_vector / macs, 6)
-    result = CIMEnergyResult(
-        module=inst.module, params=dict(inst.params), input_zero=input_zero, weights=weights,
-        measured_zero_fraction=round(float(np.mean(x[WARM_VECTORS:] == 0)), 4),
-        vectors=vectors, cycles_per_vector=comp.cycles, macs_per_vector=macs,
-        energy_per_vector_fj=per_vector, energy_per_mac_fj=per_mac,
-        tops_per_w=round(OPS_PER_MAC * 1000.0 / per_mac, 3),
-        switching_fj=_fj(tot.switching + res.input_switching, vectors),
-        internal_fj=_fj(tot.internal, vectors), leakage_fj=_fj(tot.leakage, vectors),
-        input_switching_fj=_fj(res.input_switching, vectors), groups=groups,
-        per_module=per_module, toggles_per_vector=round(res.toggles / vectors, 3),
-        workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
-        voltage_v=library.voltage, period_ns=float(PERIOD_NS),
-        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
-        wire_load=res.wire_load, sim=simulator,
-        area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
-        unannotated_nets=res.nets - res.annotated, checked_results=len(exp),
-        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
-    gl.store(result.to_dict())
-    return result
+    check_options(inst, input_zero, weights, vectors, seed)
+    options = BenchOptions.make(liberty=liberty, sim=sim, wire_load=wire_load, slew=slew,
+                                build_root=build_root, cache_dir=cache_dir, progress=progress)
+    return measure_macro(inst, options, input_zero=input_zero, weights=weights,
+                         vectors=vectors, seed=seed)

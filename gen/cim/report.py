@@ -1,13 +1,14 @@
-"""The compute-in-memory section of ``make report``: energy, cycles, accuracy, approximate tree.
+"""The compute-in-memory section of ``edgeforge report``: energy, cycles, accuracy, approximate
+tree (:class:`CimSection`, report.json key ``cim``).
 
 * energy per MAC and TOPS/W of the ``cim_macro`` at the points of :data:`CIM_POINTS` (binary
   versus fibbinary weights, 2-, 4- and 8-bit inputs, dense and sparse inputs, exact and
-  truncated trees), measured by :func:`gen.cim_energy.cim_energy`, printed beside the anchors'
+  truncated trees), measured by :func:`gen.cim.macro.cim_energy`, printed beside the anchors'
   reported figures (:data:`ANCHORS`) with the technologies named;
 * the cycle count of every input width and signedness, binary versus fibbinary (from the
   golden model's slice schedule);
 * the accuracy cost of fibbinary weight quantisation on the digits MLP's 64-input layer
-  (:func:`gen.cim_digits.cim_digits`);
+  (:func:`gen.cim.digits.cim_digits`);
 * the error metrics of the truncated adder tree (:func:`sim_models.cim.tree_errors`).
 """
 
@@ -15,14 +16,21 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 
-__all__ = ["CIM_POINTS", "CIM_ZEROS", "ANCHORS", "run_cim_section", "cim_blocks", "n_steps"]
+from gen.flow.executor import Job
+from gen.flow.family import ReportContext, ReportSection, instantiate
+from sim_models.cim import CIMMacroModel, tree_errors
+
+from .digits import cim_digits
+from .macro import cim_energy
+
+__all__ = ["CIM_POINTS", "CIM_ZEROS", "ANCHORS", "CimSection", "run_cim_section", "cim_blocks",
+           "n_steps"]
 
 _BASE = {"rows": 64, "cols": 4, "signed_weights": True, "storage": "latch"}
 #: ``(params, input zero probabilities, weights)`` measured by the report (weights: see
-#: :func:`gen.cim_energy.cim_energy`; "fibbinary" on a binary macro gives it the fibbinary
+#: :func:`gen.cim.macro.cim_energy`; "fibbinary" on a binary macro gives it the fibbinary
 #: macro's weight statistics).
 CIM_POINTS: tuple[tuple[dict, tuple[float, ...], str], ...] = (
     *(({**_BASE, "wb": 4, "ib": 4, "encoding": e}, (0.0, 0.9), "encoding")
@@ -54,10 +62,6 @@ def n_steps() -> int:
 
 def _job(params: dict, zeros: Sequence[float], weights: str, liberty: str | None,
          seed: int) -> list[dict]:
-    from gen.flow.family import instantiate
-
-    from .cim_energy import cim_energy
-
     inst = instantiate("cim_macro", params)
     out = []
     for z in zeros:
@@ -68,86 +72,85 @@ def _job(params: dict, zeros: Sequence[float], weights: str, liberty: str | None
     return out
 
 
-def run_cim_section(liberty: str | None, *, seed: int, workers: int,
-                    line: Callable[[str, str, float], None], mp_context=None,
-                    initializer=None, initargs=()) -> dict:
-    """Measure everything of the section; ``line(module, what, seconds)`` reports progress.
-
-    Raises
-    ------
-    RuntimeError
-        A point failed (named).
-    """
-    from gen.flow.family import instantiate
-    from sim_models.cim import CIMMacroModel, tree_errors
-
+def _energies(ctx: ReportContext) -> list[dict]:
+    """The records of every point of :data:`CIM_POINTS` (jobs through ``ctx.executor``)."""
     insts = [instantiate("cim_macro", p) for p, _, _ in CIM_POINTS]
-    results: list[list[dict] | None] = [None] * len(insts)
 
     def done(i, res, seconds):
         what = " ".join(f"{r['energy_per_mac_fj']:.0f}" for r in res)
         how = "cached" if all(r["cached"] for r in res) else "run"
-        line(insts[i].module, f"energy {what} fJ/MAC {how}", seconds)
+        ctx.line(insts[i].module, f"energy {what} fJ/MAC {how}", seconds, None)
 
-    if workers <= 1:
-        for i, (p, zs, wts) in enumerate(CIM_POINTS):
-            t0 = time.perf_counter()
-            try:
-                results[i] = _job(p, zs, wts, liberty, seed)
-            except Exception as e:
-                raise RuntimeError(f"CIM point {insts[i].module} failed: {e}") from e
-            done(i, results[i], time.perf_counter() - t0)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
-                                 initializer=initializer, initargs=initargs) as pool:
-            futs = {pool.submit(_job, p, list(zs), wts, liberty, seed): (i, time.perf_counter())
-                    for i, (p, zs, wts) in enumerate(CIM_POINTS)}
-            for fut in as_completed(futs):
-                i, t0 = futs[fut]
-                try:
-                    results[i] = fut.result()
-                except Exception as e:
-                    for other in futs:
-                        other.cancel()
-                    raise RuntimeError(f"CIM point {insts[i].module} failed: "
-                                       f"{type(e).__name__}: {e}") from e
-                done(i, results[i], time.perf_counter() - t0)
-    records = [r for res in results for r in res]  # type: ignore[union-attr]
+    jobs = [Job(f"CIM point {inst.module}", _job, (p, list(zs), wts, ctx.liberty, ctx.seed))
+            for inst, (p, zs, wts) in zip(insts, CIM_POINTS, strict=True)]
+    results = ctx.executor.run(jobs, done)
+    return [r for res in results for r in res]
 
-    t0 = time.perf_counter()
-    from .cim_digits import cim_digits
 
-    dg = cim_digits(seed)
-    line("cim digits layer", f"float {100 * dg.float_accuracy:.2f} %, fibbinary 4b "
-                             f"{100 * dg.accuracy['fibbinary'][4]:.2f} %",
-         time.perf_counter() - t0)
+def _digits(dg) -> dict:
+    return {"seed": dg.seed, "train_images": dg.train_images, "test_images": dg.test_images,
+            "float_accuracy": dg.float_accuracy,
+            "accuracy": {k: {str(b): v for b, v in d.items()} for k, d in dg.accuracy.items()},
+            "weight_rmse": {k: {str(b): v for b, v in d.items()}
+                            for k, d in dg.weight_rmse.items()}}
 
-    t0 = time.perf_counter()
+
+def _tree(seed: int) -> list[dict]:
     tree = []
     for enc in ("binary", "fibbinary"):
         for bits in (1, 2, 3):
             m = CIMMacroModel(64, 4, 4, 4, signed_weights=True, encoding=enc,
                               approx_bits=bits)
-            tree.append({"encoding": enc, "approx_bits": bits,
-                         **tree_errors(m, 4096, seed)})
-    line("cim approximate tree", "error metrics (4096 vectors each)", time.perf_counter() - t0)
+            tree.append({"encoding": enc, "approx_bits": bits, **tree_errors(m, 4096, seed)})
+    return tree
 
+
+def _cycles() -> list[dict]:
     cycles = []
     for ib in (2, 4, 8):
         for si in (False, True):
             b = CIMMacroModel(4, 1, 4, ib, signed_inputs=si).cycles
             f = CIMMacroModel(4, 1, 4, ib, signed_inputs=si, encoding="fibbinary").cycles
             cycles.append({"ib": ib, "signed_inputs": si, "binary": b, "fibbinary": f})
-    return {
-        "records": records, "seed": seed, "cycles": cycles, "tree": tree,
-        "digits": {"seed": dg.seed, "train_images": dg.train_images,
-                   "test_images": dg.test_images, "float_accuracy": dg.float_accuracy,
-                   "accuracy": {k: {str(b): v for b, v in d.items()}
-                                for k, d in dg.accuracy.items()},
-                   "weight_rmse": {k: {str(b): v for b, v in d.items()}
-                                   for k, d in dg.weight_rmse.items()}},
-        "anchors": [list(a) for a in ANCHORS],
-    }
+    return cycles
+
+
+def run_cim_section(ctx: ReportContext) -> dict:
+    """Measure everything of the section (the value of report.json's ``cim``); progress
+    through ``ctx.line``.
+
+    Raises
+    ------
+    gen.flow.executor.JobError
+        A point failed (named).
+    """
+    records = _energies(ctx)
+    t0 = time.perf_counter()
+    dg = cim_digits(ctx.seed)
+    ctx.line("cim digits layer", f"float {100 * dg.float_accuracy:.2f} %, fibbinary 4b "
+                                 f"{100 * dg.accuracy['fibbinary'][4]:.2f} %",
+             time.perf_counter() - t0, None)
+    t0 = time.perf_counter()
+    tree = _tree(ctx.seed)
+    ctx.line("cim approximate tree", "error metrics (4096 vectors each)",
+             time.perf_counter() - t0, None)
+    return {"records": records, "seed": ctx.seed, "cycles": _cycles(), "tree": tree,
+            "digits": _digits(dg), "anchors": [list(a) for a in ANCHORS]}
+
+
+class CimSection(ReportSection):
+    """The report's compute-in-memory section (report.json key ``cim``)."""
+
+    name = "cim"
+
+    def steps(self, ctx: ReportContext) -> int:
+        return n_steps()
+
+    def run(self, ctx: ReportContext) -> dict:
+        return {"cim": run_cim_section(ctx)}
+
+    def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
+        return cim_blocks(report.get("cim"))
 
 
 def _label(r: dict) -> str:
@@ -158,24 +161,20 @@ def _label(r: dict) -> str:
     return f"{p['encoding']}, {p['ib']}b x {p['wb']}b{approx}{wts}"
 
 
-def cim_blocks(cim: dict | None) -> list[tuple]:
-    """Report blocks (see :mod:`gen.report`) of the section."""
-    if not cim:
-        return []
-    recs = cim["records"]
-    first = recs[0]
+def _key(r: dict) -> tuple:
+    p = r["params"]
+    return (p["ib"], p["wb"], p.get("approx_bits", 0), r["input_zero"])
 
-    def key(r):
-        p = r["params"]
-        return (p["ib"], p["wb"], p.get("approx_bits", 0), r["input_zero"])
 
-    binary = {key(r): r for r in recs if r["params"]["encoding"] == "binary"
+def _energy_rows(recs: list[dict]) -> tuple[list[list[str]], list[str]]:
+    """Rows of the energy table and the same-weights comparisons under it."""
+    binary = {_key(r): r for r in recs if r["params"]["encoding"] == "binary"
               and r.get("weights", "encoding") == "encoding"}
-    same_w = {key(r): r for r in recs if r["params"]["encoding"] == "binary"
+    same_w = {_key(r): r for r in recs if r["params"]["encoding"] == "binary"
               and r.get("weights", "encoding") == "fibbinary"}
     rows = []
     for r in recs:
-        ref = binary.get(key(r))
+        ref = binary.get(_key(r))
         saving = (f"{100 * (1 - r['energy_per_mac_fj'] / ref['energy_per_mac_fj']):+.1f}"
                   if ref is not None and ref is not r else "-")
         area = (f"{100 * (r['area_um2'] / ref['area_um2'] - 1):+.1f}"
@@ -187,7 +186,7 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
                      f"{r['area_ge']:.0f}", area])
     fair = []
     for r in recs:
-        ref = same_w.get(key(r))
+        ref = same_w.get(_key(r))
         if ref is not None and r["params"]["encoding"] == "fibbinary":
             fair.append(
                 f"{_label(r)}, {100 * r['input_zero']:.0f} % zero inputs: a binary macro with "
@@ -195,22 +194,14 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
                 f"fJ/MAC; fibbinary saves "
                 f"{100 * (1 - r['energy_per_mac_fj'] / ref['energy_per_mac_fj']):.1f} % of it "
                 "(the part of the saving due to the 2-bit slices, not to sparser weight bits).")
-    d = cim["digits"]
-    acc_rows = [["float MLP (first layer in float)", "-", f"{100 * d['float_accuracy']:.2f}",
-                 "-"]]
-    names = {"binary": "uniform two's-complement weights",
-             "fibbinary": "signed fibbinary (two's complement) weights",
-             "fibbinary_zp": "unsigned fibbinary weights with a zero point"}
-    for enc, label in names.items():
-        for bits, acc in d["accuracy"][enc].items():
-            acc_rows.append([label, bits, f"{100 * acc:.2f}",
-                             f"{100 * d['weight_rmse'][enc][bits]:.1f}"])
-    tree_rows = [[t["encoding"], str(t["approx_bits"]), f"{100 * t['ep']:.1f}",
-                  f"{t['med']:.1f}", f"{t['mean_error']:.1f}", f"{t['wce']:.0f}",
-                  f"{100 * t['mred']:.1f}", f"{100 * t['nmed']:.3f}"] for t in cim["tree"]]
-    cyc_rows = [[str(c["ib"]), "signed" if c["signed_inputs"] else "unsigned",
-                 str(c["binary"]), str(c["fibbinary"]),
-                 f"{100 * (1 - c['fibbinary'] / c['binary']):.0f}"] for c in cim["cycles"]]
+    return rows, fair
+
+
+def _energy_blocks(cim: dict) -> list[tuple]:
+    """The energy part: how it was measured, the table, the anchors."""
+    recs = cim["records"]
+    first = recs[0]
+    rows, fair = _energy_rows(recs)
     return [
         ("h2", "Digital compute-in-memory macro: binary versus fibbinary weights"),
         ("ul", [
@@ -247,13 +238,35 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
               f"{first['voltage_v']:g} V, so the ratio of energies reflects technology and "
               "supply (roughly C V^2) more than architecture; compare binary and fibbinary "
               "within our rows, not across."),
+    ]
+
+
+def _model_blocks(cim: dict) -> list[tuple]:
+    """The golden-model part: cycles per vector, digits accuracy, approximate tree errors."""
+    d = cim["digits"]
+    acc_rows = [["float MLP (first layer in float)", "-", f"{100 * d['float_accuracy']:.2f}",
+                 "-"]]
+    names = {"binary": "uniform two's-complement weights",
+             "fibbinary": "signed fibbinary (two's complement) weights",
+             "fibbinary_zp": "unsigned fibbinary weights with a zero point"}
+    for enc, label in names.items():
+        for bits, acc in d["accuracy"][enc].items():
+            acc_rows.append([label, bits, f"{100 * acc:.2f}",
+                             f"{100 * d['weight_rmse'][enc][bits]:.1f}"])
+    tree_rows = [[t["encoding"], str(t["approx_bits"]), f"{100 * t['ep']:.1f}",
+                  f"{t['med']:.1f}", f"{t['mean_error']:.1f}", f"{t['wce']:.0f}",
+                  f"{100 * t['mred']:.1f}", f"{100 * t['nmed']:.3f}"] for t in cim["tree"]]
+    cyc_rows = [[str(c["ib"]), "signed" if c["signed_inputs"] else "unsigned",
+                 str(c["binary"]), str(c["fibbinary"]),
+                 f"{100 * (1 - c['fibbinary'] / c['binary']):.0f}"] for c in cim["cycles"]]
+    return [
         ("h2", "Cycles per input vector"),
         ("table", ["input bits", "inputs", "binary", "fibbinary", "saving %"], cyc_rows),
         ("p", "Signed inputs: the sign bit takes a cycle of its own (its partial sum is "
               "negated), the other bits are paired, so a signed 4-bit input needs 3 cycles."),
         ("h2", "Accuracy cost of fibbinary weights: digits MLP, 64-input CIM layer"),
         ("p", f"MLP 64 -> 32 -> 10 trained in float on {d['train_images']} digits images "
-              f"(gen/cim_digits.py, seed {d['seed']}), inputs min(pixel, 15) as 4-bit "
+              f"(gen/cim/digits.py, seed {d['seed']}), inputs min(pixel, 15) as 4-bit "
               "unsigned; the first layer quantised after training with a per-column scale "
               "(and zero point) minimising the weight error, run through the macro's golden "
               f"model; test accuracy on {d['test_images']} images. Quantiser: nearest level, "
@@ -269,3 +282,8 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
     ]
 
 
+def cim_blocks(cim: dict | None) -> list[tuple]:
+    """Report blocks (see :class:`gen.flow.family.ReportSection`) of the section."""
+    if not cim:
+        return []
+    return _energy_blocks(cim) + _model_blocks(cim)
