@@ -1,6 +1,5 @@
-"""Energy of a CGRA kernel run from gate-level simulation, the CLI and the report section."""
+"""Energy of a CGRA kernel run from gate-level simulation (gen.cgra.fabric) and the CLI."""
 
-import json
 import shutil
 
 import pytest
@@ -100,6 +99,14 @@ def test_dot_energy_on_netlist_checked_and_split_by_unit(mini, tmp_path):
     for part in ("mul (drum)", "lsu", "alu", "abu", "ID + imem", "data network"):
         assert r.per_type[part] > 0 and r.area_per_type[part] > 0, part
     assert set(r.per_unit) >= {"mul0", "lsu0", "lsu1", "alu0", "alu1", "abu0", "iu0"}
+    # report.json's fields of a run, as before the flow had one record
+    assert set(r.to_dict()) == {
+        "module", "params", "kernel", "seed", "cycles", "window_cycles", "energy_per_run_fj",
+        "energy_per_cycle_fj", "switching_fj", "internal_fj", "leakage_fj",
+        "input_switching_fj", "groups", "per_unit", "per_type", "toggles_per_run", "liberty",
+        "liberty_path", "voltage_v", "period_ns", "wire_load", "sim", "area_um2", "area_ge",
+        "area_per_type", "cells", "unannotated_nets", "checked_rows", "seconds", "limits",
+        "cached"}
     again = cgra_energy(instantiate("cgra", {"fabric": mini}), kernel="dot", seed=SEED,
                         build_root=tmp_path / "b", cache_dir=tmp_path / "c", sim=GATE_SIM)
     assert again.cached and again.energy_per_run_fj == r.energy_per_run_fj
@@ -141,24 +148,3 @@ def test_energy_cli_errors_exit_2(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
-
-
-def test_report_blocks_name_the_study_and_what_is_not_modelled():
-    from gen.cgra.report import MODELLED, STUDY, cgra_blocks
-
-    assert cgra_blocks(None) == []
-    run = {"params": {"mul": ""}, "kernel": "dot", "cycles": 21, "energy_per_run_fj": 2000.0,
-           "per_type": {"mul (exact)": 500.0, "lsu": 1500.0}, "liberty": "lib",
-           "voltage_v": 1.8, "period_ns": 10.0, "sim": "icarus", "module": "cgra_small",
-           "area_um2": 100.0, "area_per_type": {"mul (exact)": 40.0, "lsu": 60.0}}
-    approx = {**run, "params": {"mul": "drum"}, "energy_per_run_fj": 1800.0,
-              "per_type": {"mul (drum)": 300.0, "lsu": 1500.0}, "module": "cgra_small_drum",
-              "area_um2": 80.0, "area_per_type": {"mul (drum)": 20.0, "lsu": 60.0}}
-    err = {"mul": "drum", "kernel": "dot", "mse": 4.0, "mred": 0.001, "ep": 0.5}
-    blocks = cgra_blocks({"runs": [run, approx], "areas": [], "errors": [err], "seed": 1,
-                          "error_draws": 32, "study": [list(s) for s in STUDY],
-                          "modelled": list(MODELLED)})
-    text = json.dumps(blocks)
-    # energy -10 % overall, MUL tiles -40 %; area -20 %, MUL tiles -50 %
-    assert "-10.0 %" in text and "-40.0 %" in text and "-20.0 %" in text and "-50.0 %" in text
-    assert "2505.23553" in text and "voltage islands" in text and "21 % power" in text
