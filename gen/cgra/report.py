@@ -163,20 +163,15 @@ def _pct(new: float, old: float) -> str:
     return f"{100.0 * (new - old) / old:+.1f} %" if old else "n/a"
 
 
-def cgra_blocks(cgra: dict | None) -> list[tuple]:
-    """Report blocks (:class:`gen.flow.family.ReportSection`) of the CGRA section."""
-    if not cgra:
-        return []
-    runs = cgra["runs"]
-    by = {(r["params"]["mul"], r["kernel"]): r for r in runs}
-    kernels = sorted({r["kernel"] for r in runs}, key=[r["kernel"] for r in runs].index)
+def _mul_fj(r: dict) -> float:
+    return sum(v for k, v in r["per_type"].items() if k.startswith("mul"))
+
+
+def _kernel_blocks(cgra: dict, by: dict, kernels: list[str]) -> list[tuple]:
+    """The kernel table: energy, MUL tiles' energy and output error per kernel and MUL."""
     errs = {(e["mul"], e["kernel"]): e for e in cgra["errors"]}
-
-    def mul_fj(r):
-        return sum(v for k, v in r["per_type"].items() if k.startswith("mul"))
-
-    first = runs[0]
-    blocks: list[tuple] = [
+    first = cgra["runs"][0]
+    return [
         ("h2", "CGRA (R-Blocks style): kernels on exact and approximate MUL tiles"),
         ("p", f"Fabric `small` (crossbar, 32-bit, 2 MUL tiles of which the kernels use lane 0 "
               f"and 1, 2 LSUs of 256 B, 4 ALUs, RF, 2 IUs, ABU; imem depth 64), every MUL tile "
@@ -192,58 +187,79 @@ def cgra_blocks(cgra: dict | None) -> list[tuple]:
          [[k, str(by[m, k]["cycles"]), _mul_label(m),
            f"{by[m, k]['energy_per_run_fj'] / 1000:.1f}",
            "" if not m else _pct(by[m, k]["energy_per_run_fj"], by["", k]["energy_per_run_fj"]),
-           f"{mul_fj(by[m, k]) / 1000:.2f}",
-           "" if not m else _pct(mul_fj(by[m, k]), mul_fj(by["", k])),
+           f"{_mul_fj(by[m, k]) / 1000:.2f}",
+           "" if not m else _pct(_mul_fj(by[m, k]), _mul_fj(by["", k])),
            "0" if not m else f"{errs[m, k]['mse']:.4g}",
            "0" if not m else f"{100 * errs[m, k]['mred']:.4f} %",
            "0" if not m else f"{100 * errs[m, k]['ep']:.1f} %"]
           for k in kernels for m in MULS if (m, k) in by]),
     ]
-    area_rows = []
+
+
+def _area_rows(by: dict, kernel: str) -> list[list[str]]:
+    """The small fabric's area and its MUL tiles' per MUL variant (from the kernel runs)."""
+    rows = []
     for m in MULS:
-        r = by.get((m, kernels[0]))
+        r = by.get((m, kernel))
         if r is None:
             continue
-        base = by["", kernels[0]]
+        base = by["", kernel]
         mul_a = sum(v for k, v in r["area_per_type"].items() if k.startswith("mul"))
         mul_b = sum(v for k, v in base["area_per_type"].items() if k.startswith("mul"))
-        area_rows.append([r["module"], _mul_label(m), f"{r['area_um2']:,.0f}",
-                          "" if not m else _pct(r["area_um2"], base["area_um2"]),
-                          f"{mul_a:,.0f}", "" if not m else _pct(mul_a, mul_b)])
+        rows.append([r["module"], _mul_label(m), f"{r['area_um2']:,.0f}",
+                     "" if not m else _pct(r["area_um2"], base["area_um2"]),
+                     f"{mul_a:,.0f}", "" if not m else _pct(mul_a, mul_b)])
+    return rows
+
+
+def _default_fabric_blocks(areas: list[dict]) -> list[tuple]:
+    """The default fabric's area by FU type, and against all its MUL tiles exact."""
+    a = {(x["fabric"], x["mul"]): x for x in areas}
+    cats = sorted({c for x in areas for c in x["per_type"]})
+    blocks: list[tuple] = [
+        ("h3", "Default fabric: area by FU type"),
+        ("p", "The default fabric of the approximate R-Blocks study (8 MUL + 8 ALU, mul4/5 "
+              "DRUM k=6, mul6/7 ROUP p=1 r=2, 3 LSUs of 4 KiB, RF, 2 IUs, ABU, 5 x 5 mesh "
+              "of Wilton switchboxes with 4 tracks), synthesised with the hierarchy kept. "
+              "Memories are flip-flops (no SRAM macro in the library)."),
+        ("table", ["part", *[f"{x['module']} um^2" for x in areas]],
+         [[c, *[f"{x['per_type'].get(c, 0.0):,.0f}" for x in areas]] for c in cats]
+         + [["total", *[f"{x['area_um2']:,.0f} ({x['area_ge']:,.0f} GE)" for x in areas]]]),
+    ]
+    d = a.get(("default", ""))
+    if d is None or not d.get("all_exact_area_um2"):
+        return blocks
+    tiles = d["per_tile"]
+    md = sum(t["area_um2"] for t in tiles.values())
+    exact = [t["area_um2"] for t in tiles.values() if t["kind"] == "exact"]
+    me = sum(exact) / len(exact) * len(tiles) if exact else 0.0
+    lsu = d["per_type"].get("lsu", 0.0)
+    blocks.append(("p", f"4 of 8 MUL tiles approximate against all 8 exact (the exact "
+                        f"tile's synthesised area in place of each approximate one): "
+                        f"fabric area {_pct(d['area_um2'], d['all_exact_area_um2'])} "
+                        f"({d['area_um2']:,.0f} vs {d['all_exact_area_um2']:,.0f} "
+                        f"um^2); without the flip-flop scratchpads (LSUs, "
+                        f"{lsu:,.0f} um^2, which SRAM "
+                        f"would shrink) "
+                        f"{_pct(d['area_um2'] - lsu, d['all_exact_area_um2'] - lsu)}"
+                        f"; MUL tiles {_pct(md, me)}. Per tile (um^2): "
+                        + ", ".join(f"{u} ({t['kind']}) {t['area_um2']:,.0f}"
+                                    for u, t in tiles.items()) + "."))
+    return blocks
+
+
+def cgra_blocks(cgra: dict | None) -> list[tuple]:
+    """Report blocks (:class:`gen.flow.family.ReportSection`) of the CGRA section."""
+    if not cgra:
+        return []
+    runs = cgra["runs"]
+    by = {(r["params"]["mul"], r["kernel"]): r for r in runs}
+    kernels = sorted({r["kernel"] for r in runs}, key=[r["kernel"] for r in runs].index)
+    blocks = _kernel_blocks(cgra, by, kernels)
     blocks.append(("table", ["fabric", "MUL tiles", "area um^2", "vs exact",
-                             "MUL tiles um^2", "vs exact"], area_rows))
+                             "MUL tiles um^2", "vs exact"], _area_rows(by, kernels[0])))
     if cgra["areas"]:
-        a = {(x["fabric"], x["mul"]): x for x in cgra["areas"]}
-        cats = sorted({c for x in cgra["areas"] for c in x["per_type"]})
-        cols = [x for x in cgra["areas"]]
-        blocks += [
-            ("h3", "Default fabric: area by FU type"),
-            ("p", "The default fabric of the approximate R-Blocks study (8 MUL + 8 ALU, mul4/5 "
-                  "DRUM k=6, mul6/7 ROUP p=1 r=2, 3 LSUs of 4 KiB, RF, 2 IUs, ABU, 5 x 5 mesh "
-                  "of Wilton switchboxes with 4 tracks), synthesised with the hierarchy kept. "
-                  "Memories are flip-flops (no SRAM macro in the library)."),
-            ("table", ["part", *[f"{x['module']} um^2" for x in cols]],
-             [[c, *[f"{x['per_type'].get(c, 0.0):,.0f}" for x in cols]] for c in cats]
-             + [["total", *[f"{x['area_um2']:,.0f} ({x['area_ge']:,.0f} GE)" for x in cols]]]),
-        ]
-        d = a.get(("default", ""))
-        if d is not None and d.get("all_exact_area_um2"):
-            tiles = d["per_tile"]
-            md = sum(t["area_um2"] for t in tiles.values())
-            exact = [t["area_um2"] for t in tiles.values() if t["kind"] == "exact"]
-            me = sum(exact) / len(exact) * len(tiles) if exact else 0.0
-            lsu = d["per_type"].get("lsu", 0.0)
-            blocks.append(("p", f"4 of 8 MUL tiles approximate against all 8 exact (the exact "
-                                f"tile's synthesised area in place of each approximate one): "
-                                f"fabric area {_pct(d['area_um2'], d['all_exact_area_um2'])} "
-                                f"({d['area_um2']:,.0f} vs {d['all_exact_area_um2']:,.0f} "
-                                f"um^2); without the flip-flop scratchpads (LSUs, "
-                                f"{lsu:,.0f} um^2, which SRAM "
-                                f"would shrink) "
-                                f"{_pct(d['area_um2'] - lsu, d['all_exact_area_um2'] - lsu)}"
-                                f"; MUL tiles {_pct(md, me)}. Per tile (um^2): "
-                                + ", ".join(f"{u} ({t['kind']}) {t['area_um2']:,.0f}"
-                                            for u, t in tiles.items()) + "."))
+        blocks += _default_fabric_blocks(cgra["areas"])
     blocks += [
         ("h3", "Published figures (not ours)"),
         ("table", ["source", "setting", "reported"], [list(s) for s in cgra["study"]]),
