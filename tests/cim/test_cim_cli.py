@@ -1,8 +1,12 @@
 """``edgeforge`` on the CIM macro: deterministic Verilog, one-line errors with exit code 2."""
 
+import json
+
 import pytest
 
+from gen.cim.family import FAMILY
 from gen.cli import main
+from gen.flow.record import EnergyRecord
 
 
 def run(capsys, *argv):
@@ -31,12 +35,16 @@ def test_isscc_like_macro_generates_deterministically(capsys, tmp_path):
      "Parameter encoding must be one of 'binary', 'fibbinary', not 'gray'"),
     (["verilog", "cim_macro", "-p", "approx_bits=4"],
      "Approx bits must be an integer between 0 and 3 (wb - 1), not 4"),
+    (["energy", "cim_macro", "--kernel", "dot"], "--kernel is for cgra, not cim_macro"),
     (["energy", "cim_macro", "--density", "0.5"],
-     "cim_macro takes --input-zero and --vectors"),
+     "--density is for ternary_ocu and ternary_engine, not cim_macro"),
     (["energy", "cim_macro", "--input-zero", "-0.1"],
      "argument --input-zero: must be a finite number from 0 to 1, not -0.1"),
-    (["energy", "exact", "--input-zero", "0.5"],
-     "--input-zero, --vectors and --cim-weights are for cim_macro, not exact"),
+    (["energy", "exact", "--input-zero", "0.5"], "--input-zero is for cim_macro, not exact"),
+    (["energy", "cim_macro", "--vectors", "4"],
+     "argument --vectors: must be an integer between 8 and 4096, not 4"),
+    (["energy", "cim_macro", "--cim-weights", "gauss"],
+     "argument --cim-weights: invalid choice: 'gauss'"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
     code, out, err = run(capsys, *argv, *(["-o", str(tmp_path / "v")]
@@ -44,3 +52,19 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path, argv, message):
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "v").exists()
+
+
+def test_energy_through_the_family_hooks(capsys, monkeypatch, tmp_path):
+    # gate-level (not marked rtl: see tests/cim/test_macro_energy.py)
+    monkeypatch.chdir(tmp_path)
+    argv = ["energy", "cim_macro", "-p", "rows=4", "-p", "cols=2", "--vectors", "8",
+            "--input-zero", "0.5", "--cim-weights", "fibbinary"]
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert (d["module"], d["vectors"], d["input_zero"], d["weights"], d["checked_results"]) == \
+        ("cim_r4_c2_w4_i4_uu_bin_lsb", 8, 0.5, "fibbinary", 10)
+    assert "design" not in d and d["energy_per_mac_fj"] > 0
+    code, out, _ = run(capsys, *argv)  # cached: the same record as text
+    assert code == 0
+    assert out.rstrip("\n") == FAMILY.energy_text(EnergyRecord.from_dict(d))

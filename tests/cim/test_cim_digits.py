@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from gen.cim_digits import HIDDEN, cim_digits, input_codes
+from gen.cim.digits import HIDDEN, cim_digits, input_codes
+from gen.flow.datasets import load_data
 from gen.flow.family import instantiate
 from sim_models.cim import codebook, is_fibbinary
 from verif.cim.macro import VectorSet
@@ -40,8 +41,6 @@ def test_accuracies_and_codebooks(result):
 @pytest.mark.rtl
 def test_digits_layer_through_the_rtl(result):
     # first 8 columns of the 4-bit zero-point fibbinary layer on a 64 x 8 macro, 16 test images
-    from gen.digits import load_data
-
     stored, _, _ = result.quantised[("fibbinary_zp", 4)]
     x = input_codes(load_data()[2][:16])
     inst = instantiate("cim_macro", {"rows": 64, "cols": 8, "wb": 4, "ib": 4,

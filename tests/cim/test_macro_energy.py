@@ -1,11 +1,20 @@
-"""Energy of the CIM macro from gate-level simulation, and the report section."""
+"""Energy of the CIM macro from gate-level simulation (gen.cim.macro, the family's hooks)."""
 
 import pytest
 
-from gen.cim_energy import cim_energy
+from gen.cim.family import FAMILY
+from gen.cim.macro import cim_energy
 from gen.flow.family import instantiate
 
 SEED = 3
+#: The keys of the record (report.json's CIM records): those of the former CIMEnergyResult.
+KEYS = {"module", "params", "input_zero", "weights", "measured_zero_fraction", "vectors",
+        "cycles_per_vector", "macs_per_vector", "energy_per_vector_fj", "energy_per_mac_fj",
+        "tops_per_w", "switching_fj", "internal_fj", "leakage_fj", "input_switching_fj",
+        "groups", "per_module", "toggles_per_vector", "workload_text", "seed", "liberty",
+        "liberty_path", "voltage_v", "period_ns", "slew_ns", "wire_load", "sim", "area_um2",
+        "area_ge", "cells", "unannotated_nets", "checked_results", "seconds", "limits",
+        "cached"}
 
 
 # The gate-level tests are not marked rtl, so CI's second pass (SIM=verilator) does not repeat
@@ -26,6 +35,7 @@ def test_fibbinary_halves_cycles_and_sparse_inputs_cost_less(tmp_path):
             assert r.tops_per_w == pytest.approx(2000 / r.energy_per_mac_fj, rel=1e-3)
             assert r.energy_per_vector_fj == pytest.approx(
                 r.switching_fj + r.internal_fj + r.leakage_fj, rel=1e-6)
+            assert set(r.to_dict()) == KEYS
     assert res["binary", 0.0].cycles_per_vector == 4
     assert res["fibbinary", 0.0].cycles_per_vector == 2
     for enc in ("binary", "fibbinary"):
@@ -35,6 +45,12 @@ def test_fibbinary_halves_cycles_and_sparse_inputs_cost_less(tmp_path):
     again = cim_energy(instantiate("cim_macro", {**base, "encoding": "binary"}), vectors=16,
                        seed=SEED, build_root=tmp_path / "b", cache_dir=tmp_path / "c")
     assert again.cached and again.energy_per_mac_fj == res["binary", 0.0].energy_per_mac_fj
+    assert set(again.to_dict()) == KEYS
+    text = FAMILY.energy_text(again)
+    assert text.startswith(f"{again.module}  [liberty: ")
+    assert f"energy/MAC       {again.energy_per_mac_fj:.3f} fJ  (4b x 4b MAC; 16 MACs per " \
+        "vector in 4 cycles)" in text
+    assert "18 result vectors matched the golden model" in text
 
 
 @pytest.mark.parametrize("kwargs,msg", [
@@ -52,26 +68,9 @@ def test_errors_before_anything_runs(kwargs, msg, tmp_path):
         cim_energy(instantiate("exact", {}))
 
 
-def test_report_section_end_to_end(monkeypatch, tmp_path):
-    from gen import cim_report
-    from gen.report import _render_md
-
-    monkeypatch.chdir(tmp_path)
-    small = {"rows": 4, "cols": 2, "signed_weights": True, "storage": "latch", "wb": 4,
-             "ib": 4}
-    monkeypatch.setattr(cim_report, "CIM_POINTS", (
-        ({**small, "encoding": "binary"}, (0.0,), "encoding"),
-        ({**small, "encoding": "binary"}, (0.0,), "fibbinary"),
-        ({**small, "encoding": "fibbinary"}, (0.0,), "encoding")))
-    lines = []
-    sec = cim_report.run_cim_section(None, seed=1, workers=1,
-                                     line=lambda m, w, s: lines.append((m, w)))
-    assert len(lines) == 5 and len(sec["records"]) == 3
-    md = _render_md(cim_report.cim_blocks(sec))
-    assert "binary versus fibbinary" in md and "253.5 TOPS/W" in md
-    assert "fibbinary-codebook weights" in md and "a binary macro with the same" in md
-    assert "unsigned fibbinary weights with a zero point" in md
-    fib = next(r for r in sec["records"] if r["params"]["encoding"] == "fibbinary")
-    assert fib["cycles_per_vector"] == 2
-    assert {c["ib"]: c["fibbinary"] for c in sec["cycles"] if not c["signed_inputs"]} == \
-        {2: 1, 4: 2, 8: 4}
+def test_family_hooks():
+    assert FAMILY.rtl_check("cim_macro") == "python -m verif.cim.macro"
+    opts = FAMILY.energy_options()
+    assert [o.flag for o in opts] == ["--input-zero", "--vectors", "--cim-weights"]
+    assert all(o.designs == ("cim_macro",) and "default" not in o.kwargs for o in opts)
+    assert [s.name for s in FAMILY.report_sections()] == ["cim"]
