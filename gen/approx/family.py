@@ -5,12 +5,18 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 
-from gen.flow.design import Design, Param
+from gen.flow.cli_support import integer
+from gen.flow.design import Design, Instance, Param
 from gen.flow.family import Family
 from hw.approx import DRUM, ROUP, ExactMultiplier
 from sim_models.approx import DrumModel, ExactModel, RoupModel
+from sim_models.approx.metrics import MAX_SAMPLES
+
+from . import cli, multiplier
+from .report import ApproxSection
 
 
 def _sfx_latency(params: Mapping[str, object]) -> str:
@@ -112,15 +118,49 @@ DEFAULT_POINTS: tuple[tuple[str, dict[str, object]], ...] = (
 )
 
 
-
 class ApproxFamily(Family):
-    """The approx family's plug-in (:class:`gen.flow.family.Family`)."""
+    """The approx family's plug-in (:class:`gen.flow.family.Family`).
+
+    ``edgeforge energy`` measures a multiplier's energy per operation
+    (:mod:`gen.approx.multiplier`, options ``--workload`` and ``--ops``); the family adds the
+    commands ``errors`` (error metrics of a golden model or a LUT) and ``verify`` (the RTL
+    against the golden model, :mod:`gen.approx.verify`), and the report section ``approx``
+    (:mod:`gen.approx.report`, options ``--samples`` and ``--ops``).
+    """
 
     name = "approx"
     title = "approximate multipliers (exact, DRUM, ROUP)"
     order = 10
     designs = DESIGNS
     default_points = DEFAULT_POINTS
+
+    def energy_options(self):
+        return cli.energy_options()
+
+    def check_energy(self, point: Instance, args: argparse.Namespace) -> None:
+        cli.check_energy(point, args)
+
+    def energy(self, point: Instance, args: argparse.Namespace, options):
+        return cli.energy(point, args, options)
+
+    def energy_text(self, record) -> str:
+        return cli.energy_text(record)
+
+    def add_commands(self, sub) -> dict:
+        return cli.add_commands(sub)
+
+    def add_report_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--samples", type=integer(1, MAX_SAMPLES),
+                            help="random pairs for 16-bit error metrics instead of exhaustive")
+        parser.add_argument("--ops", type=integer(1, multiplier.MAX_OPS),
+                            default=multiplier.DEFAULT_OPS,
+                            help="operations per energy measurement (1..65536, default 4000)")
+
+    def report_sections(self):
+        return (ApproxSection(DEFAULT_POINTS),)
+
+    def rtl_check(self, design: str) -> str | None:
+        return "edgeforge verify"
 
 
 FAMILY = ApproxFamily()

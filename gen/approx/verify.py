@@ -1,4 +1,4 @@
-"""RTL verification of a design point against its golden model (``edgeforge verify``).
+"""RTL verification of a multiplier design point against its golden model (``edgeforge verify``).
 
 Emits the design's Verilog into a build directory of its own (one per parameter set and
 simulator), builds the streaming harness and checks the chosen vectors. A mismatch raises
@@ -12,8 +12,12 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from gen.flow.design import Instance
 from gen.flow.ip import emit
+from verif import sim as sim_mod
+from verif.approx import multiplier
 
 __all__ = ["VerificationError", "Report", "verify", "repro_command", "BUILD_ROOT"]
 
@@ -58,11 +62,6 @@ def verify(inst: Instance, *, vectors: str = "default", samples: int = 100_000, 
     VerificationError
         On any mismatch, or if fewer vectors than requested were checked.
     """
-    import numpy as np
-
-    from verif import sim as sim_mod
-    from verif.approx import multiplier
-
     sim = sim_mod.prepare(sim)
     width, signed = inst.params["width"], inst.params["signed"]
     if a is not None or b is not None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gen.approx.verify import verify
 from gen.flow.family import instantiate
-from gen.verify import verify
 from verif.approx.multiplier import MAX_CORNER_PAIRS, corner_operands, corner_pairs, stimulus
 from verif.sim import verilator_selected
 

@@ -1,4 +1,4 @@
-"""gen.energy: gate-level energy per operation of multiplier design points.
+"""gen.approx.multiplier: gate-level energy per operation of multiplier design points.
 
 Runs on the simulator chosen by SIM (Icarus or Verilator); each test synthesises small design
 points with the embedded library. Not marked ``rtl``: CI's second, Verilator-only pass would
@@ -16,8 +16,8 @@ import shutil
 import numpy as np
 import pytest
 
+from gen.approx.multiplier import EnergyError, energy, make_workload
 from gen.cli import main
-from gen.energy import EnergyError, energy, make_workload
 from gen.flow.design import Instance
 from gen.flow.family import instantiate
 
@@ -177,7 +177,7 @@ def test_both_simulators_give_the_same_energy(tmp_path, monkeypatch):
 
 
 def test_cli_netlist_disagreeing_with_golden_model_exits_2(tmp_path, monkeypatch, capsys):
-    import gen.flow.design
+    import gen.flow.family
 
     monkeypatch.chdir(tmp_path)
     real = gen.flow.family.instantiate
@@ -187,7 +187,7 @@ def test_cli_netlist_disagreeing_with_golden_model_exits_2(tmp_path, monkeypatch
         return Instance(inst.design, inst.params, inst.component,
                         real("exact", {"width": inst.params["width"]}).model)
 
-    monkeypatch.setattr(gen.flow.design, "instantiate", liar)
+    monkeypatch.setattr(gen.flow.family, "instantiate", liar)
     code = main(["energy", "drum", "-p", "width=8", "-p", "k=4", "--ops", "50"])
     err = capsys.readouterr().err
     assert code == 2 and "\nedgeforge: energy failed: the gate-level netlist of drum_u8_k4" in err
