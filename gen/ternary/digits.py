@@ -50,12 +50,13 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no lock, at worst trained twice
     fcntl = None
 
+import sim_models.ternary as tern
 from gen.eda import files
 from gen.flow import datasets
 from gen.flow.datasets import load_data
 from sim_models.ternary import FoldedBatchNorm, TernaryLayer, TernaryNetwork, ternarise
 
-__all__ = ["CACHE", "DigitsResult", "cache_path", "code_version", "load_data",
+__all__ = ["CACHE", "DigitsResult", "cache_path", "code_version",
            "ternarise_pixels", "train"]
 
 CACHE = Path("build") / "cache" / "digits"
@@ -395,8 +396,6 @@ class DigitsResult:
 
 def code_version() -> str:
     """The cache key's code part: :data:`_CODE_VERSION` and a hash of the sources used."""
-    import sim_models.ternary as tern
-
     h = hashlib.sha256(_CODE_VERSION.encode())
     sources = [Path(__file__), Path(datasets.__file__)]
     sources += sorted(Path(tern.__file__).parent.glob("*.py"))

@@ -1,4 +1,4 @@
-"""The digits network (:mod:`gen.digits`) run through the RTL of the ternary engine.
+"""The digits network (:mod:`gen.ternary.digits`) run through the RTL of the ternary engine.
 
 The three layers of the trained network run on the generated Verilog of a ``ternary_engine``
 (``n_i = n_o = 16``, ``k = 3``, ``image_width = 8``, ``weight_layers = 3``: all weights loaded
@@ -15,6 +15,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from gen.flow.family import instantiate
+from verif import sim as sim_mod
+from verif.ternary.engine import EngineConfig, EngineMismatch, EnginePlan, run
+
+from .digits import train
 
 __all__ = ["ENGINE_PARAMS", "DigitsRTLResult", "run_digits_rtl"]
 
@@ -92,7 +98,7 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
     sim : str, optional
         ``"icarus"`` or ``"verilator"``; default from ``$SIM``.
     seed : int
-        Seed of the training (:func:`gen.digits.train`; cached).
+        Seed of the training (:func:`gen.ternary.digits.train`; cached).
     progress : callable, optional
         Called with a short text before each step.
 
@@ -107,12 +113,6 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
     RuntimeError
         If the build or the simulation fails.
     """
-    from gen.flow.family import instantiate
-    from verif import sim as sim_mod
-    from verif.ternary.engine import EngineConfig, EngineMismatch, EnginePlan, run
-
-    from .digits import train
-
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
     note = progress or (lambda text: None)

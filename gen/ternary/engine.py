@@ -1,20 +1,23 @@
 """Energy of the ternary engine from gate-level simulation: per MAC versus zero density, and per
 classified image of the digits network.
 
-The flow of :mod:`gen.ocu_energy`, applied to a ``ternary_engine`` design point and to whole
-layers:
+The flow's gate-level bench (:mod:`gen.flow.bench`), applied to a ``ternary_engine`` design
+point and to whole layers:
 
-1. synthesise and read the netlist back, write the cell models
-   (:func:`gen.energy.prepare_gate_level`); the engine's weight memory has no SRAM macro in the
-   flow, so Yosys maps it to enable flip-flops (``weight_depth`` words of ``n_i`` packed trits)
-   with their read multiplexer;
+1. synthesise and read the netlist back, write the cell models and the dump wrapper
+   (:func:`gen.flow.bench.prepare`); the engine's weight memory has no SRAM macro in the flow,
+   so Yosys maps it to enable flip-flops (``weight_depth`` words of ``n_i`` packed trits) with
+   their read multiplexer;
 2. run an :class:`verif.ternary.engine.EnginePlan` on the netlist with the engine's cocotb
    testbench (:func:`verif.ternary.engine.run`, driver and monitor of
-   :mod:`verif.ternary.engine_cocotb`), inside a wrapper that dumps the value changes of the
+   :mod:`verif.ternary.engine_cocotb`), inside the wrapper that dumps the value changes of the
    netlist instance; every output pixel (trits and sums) is compared with the golden model
    (:meth:`~verif.ternary.engine.EnginePlan.check`) and any difference fails the run;
 3. count toggles (:mod:`gen.eda.activity`) over stretches of the run taken from the testbench's
-   per-layer timing, and turn them into energy (:mod:`gen.eda.power`).
+   per-layer timing, and turn them into energy (:mod:`gen.eda.power`,
+   :meth:`gen.flow.bench.GateLevel.energy`).
+
+Results are cached by content in the flow's one cache (:class:`gen.flow.cache.Cache`).
 
 Two measurements:
 
@@ -26,7 +29,7 @@ Two measurements:
   separately) to the last output pixel taken. MACs are those the engine computes:
   ``windows * k * k * ch_in * ch_out`` (one window per output pixel); 1 MAC = 2 operations.
 * :func:`network_energy` / :func:`digits_energy`, *energy per classified image*: the layers of a
-  network (the trained digits network of :func:`gen.digits.train`) each run on all ``N``
+  network (the trained digits network of :func:`gen.ternary.digits.train`) each run on all ``N``
   images, chained through the engine (a layer's input is the engine's own output of the layer
   before). The energy of a layer is its whole stretch, from setting its descriptor to taking
   its last output: threshold writes, the weight fetch from the weight memory into the OCUs
@@ -42,10 +45,7 @@ Leakage is counted at the testbench clock (10 ns per cycle).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,90 +53,50 @@ from pathlib import Path
 
 import numpy as np
 
-from gen.eda import files
+from gen.eda import activity as act
+from gen.eda import power, synth
+from gen.flow import bench
+from gen.flow.bench import (
+    BUILD_ROOT,
+    CACHE,
+    WRAPPER,
+    BenchOptions,
+    EnergyError,
+    GateLevel,
+    Stimulus,
+    check_count,
+    check_seed,
+    energy_split,
+    prepare,
+)
+from gen.flow.cache import content_key
 from gen.flow.design import Instance
 from gen.flow.family import instantiate
+from gen.flow.record import EnergyRecord
+from sim_models.ternary import TernaryLayer
+from verif.ternary import engine as ve
 
-from .energy import EnergyError, _digest, energy_breakdown, library_for, prepare_gate_level
+from . import digits
+from .ocu import ocu_energy
 
-__all__ = ["EngineEnergyResult", "NetworkEnergyResult", "engine_energy", "network_energy",
-           "digits_energy", "network_layers", "engine_area", "sweep_layer", "ENGINE_DESIGN",
-           "OPS_PER_MAC",
-           "DEFAULT_FRAMES", "MAX_FRAMES", "DIGITS_ENGINE", "BUILD_ROOT", "CACHE"]
+__all__ = ["NetworkEnergyResult", "engine_energy", "sweep_energy", "network_energy",
+           "digits_energy", "network_layers", "engine_area", "sweep_layer", "check_sweep",
+           "ENGINE_DESIGN", "OPS_PER_MAC", "DEFAULT_FRAMES", "DEFAULT_DENSITY", "MAX_FRAMES",
+           "DIGITS_ENGINE", "BUILD_ROOT", "CACHE", "EnergyError"]
 
-BUILD_ROOT = Path("build") / "energy"
-CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "engine-2"
+_FLOW_VERSION = "engine-3"
 ENGINE_DESIGN = "ternary_engine"
 #: Operations per multiply-accumulate (a multiply and an add), as in TOPS/W figures.
 OPS_PER_MAC = 2
 DEFAULT_FRAMES = 4
 DEFAULT_DENSITY = 0.5
 MAX_FRAMES = 256
-#: The engine configuration the digits network runs on (see :mod:`gen.digits`).
+#: The engine configuration the digits network runs on (see :mod:`gen.ternary.digits`).
 DIGITS_ENGINE = {"n_i": 16, "n_o": 16, "k": 3, "image_width": 8, "latency": 1,
                  "weight_layers": 3}
-_ROOT = Path(__file__).resolve().parent.parent
-_BENCH = (_ROOT / "verif" / "ternary" / "engine_cocotb.py", _ROOT / "verif" / "ternary" /
-          "engine.py")
-
 
 # -------------------------------------------------------------------------------------------
 # results
-
-
-@dataclass
-class EngineEnergyResult:
-    """Energy of an engine on one layer at one zero density (the sparsity sweep).
-
-    Energies are of the frames' stretch (weight fetch excluded) unless named; ``fetch_fj`` is
-    the layer's weight fetch (weight memory into the OCUs), once per layer.
-    """
-
-    module: str
-    params: dict
-    density: float
-    measured_zero_fraction: dict
-    frames: int
-    frame_shape: list
-    channels: dict
-    windows: int
-    output_pixels: int
-    macs: int
-    ops_per_mac: int
-    cycles: int
-    energy_fj: float
-    energy_per_pixel_fj: float
-    energy_per_mac_fj: float
-    energy_per_op_fj: float
-    switching_fj: float
-    internal_fj: float
-    leakage_fj: float
-    input_switching_fj: float
-    fetch_fj: float
-    fetch_cycles: int
-    groups: dict
-    parts: dict
-    toggles_per_cycle: float
-    workload_text: str
-    seed: int
-    liberty: str
-    liberty_path: str
-    voltage_v: float
-    period_ns: float
-    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
-    wire_load: str
-    sim: str
-    area: dict
-    cells: int
-    unannotated_nets: int
-    checked_pixels: int
-    seconds: float
-    limits: list
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -195,11 +155,19 @@ def _check_density(density) -> float:
     return float(density)
 
 
-def _check_common(seed, wire_load) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    if wire_load not in ("default", "none"):
-        raise ValueError(f"Wire load must be 'default' or 'none', not {wire_load!r}")
+def check_sweep(inst: Instance, density: float | None, frames: int, seed: int) -> float:
+    """Validate a sweep measurement's options (see :func:`engine_energy`); the density to use.
+
+    Raises
+    ------
+    ValueError
+        Not the engine, or a bad density, frames or seed.
+    """
+    _check_engine(inst)
+    density = _check_density(density)
+    check_count("Frames", frames, 1, MAX_FRAMES)
+    check_seed(seed)
+    return density
 
 
 def _trits(rng: np.random.Generator, shape: tuple, density: float) -> np.ndarray:
@@ -229,8 +197,6 @@ def sweep_layer(inst: Instance, density: float, frames: int, seed: int):
         ``n_o`` channels (SAME, stride 1, thresholds ``lo <= hi`` uniform in ``[-B/4, B/4]``,
         ``B = k * k * n_i``), the frames ``(frames, W, W, n_i)`` and a one-line description.
     """
-    from sim_models.ternary import TernaryLayer
-
     p = inst.params
     n_i, n_o, k, w = p["n_i"], p["n_o"], p["k"], p["image_width"]
     rng = np.random.default_rng(seed)
@@ -262,7 +228,8 @@ def _part_of(path: str) -> str:
 
 
 def engine_area(sres, inst: Instance) -> dict:
-    """Area of the engine by part, from the synthesis statistics (:class:`gen.eda.synth.SynthResult`).
+    """Area of the engine by part, from the synthesis statistics
+    (:class:`gen.eda.synth.SynthResult`).
 
     Returns ``{"total_um2", "total_ge", "sequential_um2", "weight_memory_bits",
     "parts": {part: um^2}}``; the parts are the OCUs (all ``n_o``), the line buffer (with its
@@ -295,65 +262,6 @@ def engine_area(sres, inst: Instance) -> dict:
 # gate-level run of a plan
 
 
-class _Run:
-    """A plan simulated at gate level: its timing and the energy of any stretch of it."""
-
-    def __init__(self, inst, nl, library, vcd: Path, report, scope: str, wire_load, slew):
-        self.inst, self.nl, self.library, self.vcd = inst, nl, library, vcd
-        self.report, self.scope = report, scope
-        self.period_ns = report.period_ns
-        self.wire_load, self.slew = wire_load, slew
-
-    def _activity(self, start_ns: float, end_ns: float):
-        from gen.eda import activity as act
-
-        if not end_ns > start_ns:
-            raise EnergyError(f"{self.inst.module}: empty energy window {start_ns}..{end_ns} ns")
-        try:
-            return act.read_activity(self.vcd, self.scope, start=start_ns * 1e-9,
-                                     end=end_ns * 1e-9)
-        except act.ActivityError as e:
-            raise EnergyError(f"energy of {self.inst.module}: {e}") from None
-
-    def energy(self, start_ns: float, end_ns: float):
-        """:class:`gen.eda.power.PowerResult` of the value changes in ``(start_ns, end_ns]``."""
-        from gen.eda import power
-
-        activity = self._activity(start_ns, end_ns)
-        try:
-            res = power.analyse(self.nl, self.library, activity, wire_load=self.wire_load,
-                                slew=self.slew)
-        except power.PowerError as e:
-            raise EnergyError(f"energy of {self.inst.module}: {e}") from None
-        if not res.total.total + res.input_switching > 0:
-            raise EnergyError(f"energy of {self.inst.module} came out as zero over "
-                              f"{start_ns}..{end_ns} ns of {self.vcd} (no toggles?)")
-        return res
-
-    def first_pixel_ns(self, layer: int) -> float:
-        """Start of the cycle in which the layer's first pixel is taken, i.e. the end of its
-        weight fetch (``ch_out * k * k + 1`` cycles in which ``i_stream.ready`` is low).
-
-        Read from the dump: over a short window from the first offer, ``i_stream.ready`` must
-        rise exactly once (the fetch's end); the time it spends high fixes the edge.
-        """
-        t = self.report.layers[layer]
-        start = t["start_ns"]
-        ch_out = self.report_plan_ch_out[layer]
-        k = self.inst.params["k"]
-        span = (ch_out * k * k + 4) * self.period_ns
-        act = self._activity(start, start + span)
-        key = ((), "i_stream__ready", None)
-        rises = act.bits.get(key)
-        if rises != 1:
-            raise EnergyError(
-                f"{self.inst.module}: i_stream.ready toggled {rises} times in the "
-                f"{span:g} ns after layer {layer}'s first pixel was offered, expected one rise "
-                "at the end of the weight fetch; cannot place the fetch")
-        high_ns = act.high[key] * act.timescale * 1e9
-        return round((start + span - high_ns) / self.period_ns) * self.period_ns
-
-
 def _joules(res) -> float:
     return res.total.total + res.input_switching
 
@@ -368,94 +276,122 @@ def _parts_energy(res, n: int) -> dict:
     return {k: round(v / n * 1e15, 6) for k, v in out.items()}
 
 
-def _gate_level(inst: Instance, plan, tag: str, *, liberty, sim, wire_load, slew, build_root,
-                cache_dir, note, repro: str):
-    """Synthesise, run ``plan`` on the netlist (every output checked).
+class EngineBench(Stimulus):
+    """A plan run on the engine's gate-level netlist (:func:`verif.ternary.engine.run`).
 
-    Returns ``(SynthResult, _Run, observed outputs, checked pixels, simulator, library, lib
-    path)``.
+    The engine's testbench executes a whole :class:`~verif.ternary.engine.EnginePlan` (its own
+    job, build and timing report), so :meth:`simulate` runs the plan and returns its
+    :class:`~verif.ternary.engine.EngineReport`; :meth:`check` compares every output pixel
+    with the golden model. The energy windows are taken by the caller from the report's
+    per-layer timing (several per run).
     """
-    from gen.eda import synth
-    from gen.flow.ip import ports
-    from verif import sim as sim_mod
-    from verif.ternary import engine as ve
 
-    lib_path = synth.resolve_liberty(liberty)
-    library = library_for(lib_path)
-    if wire_load == "default" and library.wire_load() is None:
-        raise ValueError(f"liberty file {lib_path} has no default_wire_load; use wire load "
-                         "'none'")
-    simulator = sim_mod.prepare(sim)
-    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
-                                                cache_dir, note)
-    netlist = Path(sres.netlist).resolve()
-    wrapper = root / f"{ve.DUMP_TOP}.v"
-    text = ve.dump_wrapper(ports(inst, netlist.read_text()), inst.module)
-    if not wrapper.exists() or wrapper.read_text() != text:
-        files.atomic_write(wrapper, text)
-    vcd = (root / "activity" / f"engine-{tag}.vcd").resolve()
+    test_module = "verif.ternary.engine_cocotb"
+
+    def __init__(self, inst: Instance, plan, tag: str, key: tuple, repro: str):
+        self.inst, self.plan, self.tag, self.key, self.repro = inst, plan, tag, key, repro
+        self.netlist_path: Path | None = None
+
+    def bench_source(self) -> bytes:
+        """The cocotb driver and monitor and the plan's module (job, timing, check)."""
+        return super().bench_source() + Path(ve.__file__).read_bytes()
+
+    def simulate(self, gl: GateLevel, options: BenchOptions, vcd: Path):
+        self.netlist_path = gl.netlist_path
+        options.note(f"gate-level simulation of the engine ({options.sim}, {self.tag})")
+        try:
+            report = ve.run(self.inst, self.plan, sim=options.sim, check=False,
+                            repro=self.repro, sources=gl.sources, top=WRAPPER,
+                            dump=vcd.resolve(),
+                            build_dir=(gl.root / "engine_gate" / options.sim).resolve())
+        except ve.EngineMismatch as e:
+            raise self._mismatch(e) from None
+        except RuntimeError as e:
+            raise EnergyError(f"gate-level run of {self.inst.module}: {e}") from None
+        return report, f"{WRAPPER}.dut"
+
+    def check(self, obs) -> int:
+        try:
+            return self.plan.check(obs.outputs, self.repro)
+        except ve.EngineMismatch as e:
+            raise self._mismatch(e) from None
+
+    def _mismatch(self, e: Exception) -> EnergyError:
+        return EnergyError(f"the gate-level netlist of {self.inst.module} ({self.netlist_path}) "
+                           f"disagrees with the golden model or broke the protocol: {e}")
+
+
+@dataclass
+class _Run:
+    """A plan simulated at gate level: its timing and the energy of any stretch of it."""
+
+    gl: GateLevel
+    options: BenchOptions
+    vcd: Path
+    scope: str
+    report: object  # verif.ternary.engine.EngineReport
+    ch_out: list
+
+    @property
+    def period_ns(self) -> float:
+        return self.report.period_ns
+
+    def energy(self, start_ns: float, end_ns: float):
+        """:class:`gen.eda.power.PowerResult` of the value changes in ``(start_ns, end_ns]``."""
+        return self.gl.energy(self.vcd, self.scope, start_ns, end_ns, self.options)
+
+    def first_pixel_ns(self, layer: int) -> float:
+        """Start of the cycle in which the layer's first pixel is taken, i.e. the end of its
+        weight fetch (``ch_out * k * k + 1`` cycles in which ``i_stream.ready`` is low).
+
+        Read from the dump: over a short window from the first offer, ``i_stream.ready`` must
+        rise exactly once (the fetch's end); the time it spends high fixes the edge.
+        """
+        module = self.gl.point.module
+        start = self.report.layers[layer]["start_ns"]
+        k = self.gl.point.params["k"]
+        span = (self.ch_out[layer] * k * k + 4) * self.period_ns
+        try:
+            activity = act.read_activity(self.vcd, self.scope, start=start * 1e-9,
+                                         end=(start + span) * 1e-9)
+        except act.ActivityError as e:
+            raise EnergyError(f"energy of {module}: {e}") from None
+        key = ((), "i_stream__ready", None)
+        rises = activity.bits.get(key)
+        if rises != 1:
+            raise EnergyError(
+                f"{module}: i_stream.ready toggled {rises} times in the {span:g} ns after "
+                f"layer {layer}'s first pixel was offered, expected one rise at the end of the "
+                "weight fetch; cannot place the fetch")
+        high_ns = activity.high[key] * activity.timescale * 1e9
+        return round((start + span - high_ns) / self.period_ns) * self.period_ns
+
+
+def _gate_level(inst: Instance, stim: EngineBench, options: BenchOptions):
+    """Synthesise, look the measurement up in the cache; on a miss run the plan (every output
+    checked). ``(gl, key, cached data or None, _Run or None, checked pixels)``."""
+    gl = prepare(inst, options)
+    key = bench.cache_key(gl, stim, options)
+    data = options.cache.load(key)
+    if data is not None:
+        data.update(cached=True, liberty=gl.synth.liberty,
+                    liberty_path=str(options.liberty.path))
+        return gl, key, data, None, 0
+    vcd = (gl.root / "activity" / f"engine-{stim.tag}.vcd").resolve()
     vcd.parent.mkdir(parents=True, exist_ok=True)
-    note(f"gate-level simulation of the engine ({simulator}, {tag})")
+    report, scope = stim.simulate(gl, options, vcd)
+    checked = stim.check(report)
+    ch_out = [e.layer.out_channels for e in stim.plan.layers]
+    return gl, key, None, _Run(gl, options, vcd, scope, report, ch_out), checked
+
+
+def _from_cache(options: BenchOptions, key: str, data: dict, make: Callable[[dict], object]):
+    """``make(data)``, or None for an entry of another format (dropped, to be recomputed)."""
     try:
-        report = ve.run(inst, plan, sim=simulator, check=False, repro=repro,
-                        sources=[netlist, models.resolve(), wrapper.resolve()],
-                        top=ve.DUMP_TOP, dump=vcd,
-                        build_dir=(root / "engine_gate" / simulator).resolve())
-        checked = plan.check(report.outputs, repro)
-    except ve.EngineMismatch as e:
-        raise EnergyError(f"the gate-level netlist of {inst.module} ({netlist}) disagrees "
-                          f"with the golden model or broke the protocol: {e}") from None
-    except RuntimeError as e:
-        raise EnergyError(f"gate-level run of {inst.module}: {e}") from None
-    run = _Run(inst, nl, library, vcd, report, f"{ve.DUMP_TOP}.dut", wire_load, slew)
-    run.report_plan_ch_out = [e.layer.out_channels for e in plan.layers]
-    return sres, run, report.outputs, checked, simulator, library, lib_path
-
-
-def _key(*parts) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else str(part).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:24]
-
-
-def _cache_key(inst, liberty, extra) -> str | None:
-    """Content key of a measurement: the emitted Verilog, the library, the testbench, ``extra``
-    (synthesis is keyed by the Verilog; the netlist follows from it)."""
-    from gen.eda import synth
-    from gen.flow.ip import emit
-
-    lib_path = synth.resolve_liberty(liberty)
-    tmp = Path("build") / "cache" / "engine-verilog" / inst.module
-    verilog = emit(inst, tmp).verilog.read_bytes()
-    bench = b"".join(p.read_bytes() for p in _BENCH)
-    return _key(_FLOW_VERSION, verilog, _digest(Path(lib_path)), bench, repr(extra),
-                synth.yosys_command())
-
-
-def _load_cached(path: Path | None, cls):
-    data = files.read_cache_json(path)  # None: absent, or damaged and removed
-    if data is None:
+        return make(data)
+    except TypeError:
+        options.cache.drop(key)
         return None
-    data["cached"] = True
-    try:
-        return cls(**data)
-    except TypeError:  # an entry of another format: recompute
-        path.unlink(missing_ok=True)
-        return None
-
-
-def _store(path: Path | None, result) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    files.atomic_write(path, json.dumps(result.to_dict(), indent=1) + "\n")
-
-
-def _repro(inst: Instance, extra: list[str]) -> str:
-    return " ".join(shlex.quote(x) for x in ["edgeforge", "energy", inst.design.name,
-                                             *inst.cli_params(), *extra])
 
 
 # -------------------------------------------------------------------------------------------
@@ -467,13 +403,13 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
                   sim: str | None = None, wire_load: str = "default",
                   slew: float | None = None, build_root: str | os.PathLike = BUILD_ROOT,
                   cache_dir: str | os.PathLike | None = CACHE,
-                  progress: Callable[[str], None] | None = None) -> EngineEnergyResult:
+                  progress: Callable[[str], None] | None = None) -> EnergyRecord:
     """Energy per MAC and per output pixel of the engine on one random layer (module docstring).
 
     Parameters
     ----------
     inst
-        A ``ternary_engine`` design point (:func:`gen.flow.design.instantiate`).
+        A ``ternary_engine`` design point (:func:`gen.flow.family.instantiate`).
     density
         Probability that a trit of the frames and of the weights is 0, 0 to 1 (None: 0.5).
     frames
@@ -495,7 +431,8 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
 
     Returns
     -------
-    EngineEnergyResult
+    EnergyRecord
+        See :func:`sweep_energy`.
 
     Raises
     ------
@@ -505,86 +442,106 @@ def engine_energy(inst: Instance, *, density: float | None = None, frames: int =
         The gate-level netlist disagrees with the golden model, the energy came out as zero,
         or a step failed.
     """
-    from verif.ternary.engine import EngineConfig, EnginePlan
+    density = check_sweep(inst, density, frames, seed)
+    options = BenchOptions.make(liberty=liberty, sim=sim, wire_load=wire_load, slew=slew,
+                                build_root=build_root, cache_dir=cache_dir, progress=progress)
+    return sweep_energy(inst, density, frames, seed, options)
 
-    _check_engine(inst)
-    density = _check_density(density)
-    if isinstance(frames, bool) or not isinstance(frames, int) \
-            or not 1 <= frames <= MAX_FRAMES:
-        raise ValueError(f"Frames must be an integer between 1 and {MAX_FRAMES}, not "
-                         f"{frames!r}")
-    _check_common(seed, wire_load)
-    from gen.eda.synth import check_liberty
 
-    check_liberty(liberty)  # the whole library, before anything is written
-    note = progress or (lambda text: None)
+def sweep_energy(inst: Instance, density: float, frames: int, seed: int,
+                 options: BenchOptions) -> EnergyRecord:
+    """:func:`engine_energy` with checked options (:func:`check_sweep`) and the shared bench
+    options.
+
+    Returns
+    -------
+    EnergyRecord
+        Energies of the frames' stretch (weight fetch excluded): the common fields
+        ``switching_fj``, ``internal_fj``, ``leakage_fj``, ``input_switching_fj`` are totals
+        of that stretch (fJ), ``groups`` fJ per MAC by cell group. ``extra``: ``density``,
+        ``measured_zero_fraction``, ``frames``, ``frame_shape``, ``channels``, ``windows``,
+        ``output_pixels``, ``macs``, ``ops_per_mac``, ``cycles``, ``energy_fj``,
+        ``energy_per_pixel_fj``, ``energy_per_mac_fj``, ``energy_per_op_fj``, ``fetch_fj``
+        and ``fetch_cycles`` (the layer's weight fetch, weight memory into the OCUs, once per
+        layer), ``parts`` (fJ per MAC by engine part), ``toggles_per_cycle``,
+        ``workload_text``, ``slew_ns``, ``area`` (:func:`engine_area`), ``checked_pixels``.
+    """
     t0 = time.perf_counter()
     layer, images, wtext = sweep_layer(inst, density, frames, seed)
-    extra = ("sweep", density, frames, seed, sim, wire_load, slew)
-    key = _cache_key(inst, liberty, (*extra, os.environ.get("SIM") if sim is None else sim))
-    cached = Path(cache_dir) / f"engine-{key}.json" if cache_dir is not None else None
-    hit = _load_cached(cached, EngineEnergyResult)
-    if hit is not None:
+    plan = ve.EnginePlan(ve.EngineConfig.of(inst.component), [layer], images, chain=False)
+    liberty = options.liberty.given
+    cmd = bench.repro(inst, "--density", f"{density:g}", "--frames", str(frames), "--seed",
+                      str(seed), *(["--liberty", str(liberty)] if liberty else []))
+    stim = EngineBench(inst, plan, f"d{density:g}-f{frames}-s{seed}",
+                       (_FLOW_VERSION, "sweep", density, frames, seed), cmd)
+    gl, key, data, run, checked = _gate_level(inst, stim, options)
+    if data is not None and (hit := _from_cache(options, key, data,
+                                                EnergyRecord.from_dict)) is not None:
         return hit
+    options.note("counting toggles")
+    record = _sweep_record(run, layer, images, plan.outputs_per_layer[0], seed=seed,
+                           workload={"density": density, "frames": frames,
+                                     "workload_text": wtext, "checked_pixels": checked})
+    record.seconds = round(time.perf_counter() - t0, 3)
+    if not record.energy_per_mac_fj > 0:
+        raise EnergyError(f"energy of {inst.module} came out as {record.energy_per_mac_fj} "
+                          "fJ/MAC")
+    options.cache.store(key, record.to_dict())
+    return record
 
-    plan = EnginePlan(EngineConfig.of(inst.component), [layer], images, chain=False)
-    repro = _repro(inst, ["--density", f"{density:g}", "--frames", str(frames),
-                          "--seed", str(seed), *(["--liberty", str(liberty)] if liberty
-                                                 else [])])
-    sres, run, _, checked, simulator, library, lib_path = _gate_level(
-        inst, plan, f"d{density:g}-f{frames}-s{seed}", liberty=liberty, sim=sim,
-        wire_load=wire_load, slew=slew, build_root=build_root, cache_dir=cache_dir, note=note,
-        repro=repro)
-    note("counting toggles")
+
+def _sweep_record(run: _Run, layer, images, pixels: int, *, seed: int,
+                  workload: dict) -> EnergyRecord:
+    """The sweep's energies from the run's timing (the frames' stretch and the fetch);
+    ``workload`` adds ``density``, ``frames``, ``workload_text`` and ``checked_pixels``."""
+    inst = run.gl.point
     t = run.report.layers[0]
     period = run.period_ns
     # the weight fetch (the OCUs' weight buffers loaded from the weight memory) starts when
     # the first pixel is offered and holds it back
     fetch_start, frames_start, end = t["start_ns"], run.first_pixel_ns(0), t["end_ns"]
-    fetch_cycles = round((frames_start - fetch_start) / period)
     fetch = run.energy(fetch_start, frames_start)
     res = run.energy(frames_start, end)
     cycles = round((end - frames_start) / period)
     n_o, k, n_i = inst.params["n_o"], inst.params["k"], inst.params["n_i"]
-    pixels = plan.outputs_per_layer[0]
     windows = pixels  # no pooling: one window per output pixel
     macs = windows * k * k * n_i * n_o
     total = _joules(res)
-    groups, _ = energy_breakdown(res, macs)
-    result = EngineEnergyResult(
-        module=inst.module, params=dict(inst.params), density=density,
-        measured_zero_fraction={"activations": round(float(np.mean(images == 0)), 4),
-                                "weights": round(float(np.mean(layer.weights == 0)), 4)},
-        frames=frames, frame_shape=list(images.shape[1:3]),
-        channels={"in": n_i, "out": n_o}, windows=windows, output_pixels=pixels, macs=macs,
-        ops_per_mac=OPS_PER_MAC, cycles=cycles, energy_fj=round(total * 1e15, 3),
-        energy_per_pixel_fj=round(total / pixels * 1e15, 6),
-        energy_per_mac_fj=round(total / macs * 1e15, 6),
-        energy_per_op_fj=round(total / macs / OPS_PER_MAC * 1e15, 6),
+    groups = energy_split(res, macs)["groups"]
+    extra = {
+        "density": workload["density"],
+        "measured_zero_fraction": {"activations": round(float(np.mean(images == 0)), 4),
+                                   "weights": round(float(np.mean(layer.weights == 0)), 4)},
+        "frames": workload["frames"], "frame_shape": list(images.shape[1:3]),
+        "channels": {"in": n_i, "out": n_o}, "windows": windows, "output_pixels": pixels,
+        "macs": macs, "ops_per_mac": OPS_PER_MAC, "cycles": cycles,
+        "energy_fj": round(total * 1e15, 3),
+        "energy_per_pixel_fj": round(total / pixels * 1e15, 6),
+        "energy_per_mac_fj": round(total / macs * 1e15, 6),
+        "energy_per_op_fj": round(total / macs / OPS_PER_MAC * 1e15, 6),
+        "fetch_fj": round(_joules(fetch) * 1e15, 3),
+        "fetch_cycles": round((frames_start - fetch_start) / period),
+        "parts": _parts_energy(res, macs), "toggles_per_cycle": round(res.toggles / cycles, 3),
+        "workload_text": workload["workload_text"],
+        "slew_ns": None if res.slew is None else round(res.slew / 1e-9, 6),
+        "area": engine_area(run.gl.synth, inst), "checked_pixels": workload["checked_pixels"],
+    }
+    lib = run.options.liberty
+    return EnergyRecord(
+        module=inst.module, params=dict(inst.params), seed=seed,
         switching_fj=round((res.total.switching + res.input_switching) * 1e15, 3),
         internal_fj=round(res.total.internal * 1e15, 3),
         leakage_fj=round(res.total.leakage * 1e15, 3),
         input_switching_fj=round(res.input_switching * 1e15, 3),
-        fetch_fj=round(_joules(fetch) * 1e15, 3), fetch_cycles=fetch_cycles,
-        groups={g: v["total_fj"] for g, v in groups.items()},
-        parts=_parts_energy(res, macs), toggles_per_cycle=round(res.toggles / cycles, 3),
-        workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
-        voltage_v=library.voltage, period_ns=float(period),
-        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
-        wire_load=res.wire_load, sim=simulator,
-        area=engine_area(sres, inst), cells=res.cells,
-        unannotated_nets=res.nets - res.annotated, checked_pixels=checked,
-        seconds=round(time.perf_counter() - t0, 3), limits=_limits(slew))
-    if not result.energy_per_mac_fj > 0:
-        raise EnergyError(f"energy of {inst.module} came out as {result.energy_per_mac_fj} "
-                          "fJ/MAC")
-    _store(cached, result)
-    return result
+        groups={g: v["total_fj"] for g, v in groups.items()}, liberty=run.gl.synth.liberty,
+        liberty_path=str(lib.path), voltage_v=lib.library.voltage, period_ns=float(period),
+        wire_load=res.wire_load, sim=run.options.sim, cells=res.cells,
+        unannotated_nets=res.nets - res.annotated, seconds=0.0,
+        limits=_limits(run.options.slew), extra=extra)
+
 
 
 def _limits(slew: float | None = None) -> list[str]:
-    from gen.eda import power
-
     return [*power.limits(slew), "the weight memory is flip-flops (no SRAM macro in the flow)"]
 
 
@@ -640,38 +597,41 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
     EnergyError
         The gate-level netlist disagrees with the golden model, or a step failed.
     """
-    from verif.ternary.engine import EngineConfig, EnginePlan
-
     _check_engine(inst)
-    _check_common(0, wire_load)
     images = np.asarray(images, dtype=np.int64)
     if images.ndim != 4 or not 1 <= len(images) <= MAX_FRAMES:
         raise ValueError(f"Images must have shape (N, H, W, C) with N between 1 and "
                          f"{MAX_FRAMES}, not {images.shape}")
-    plan = EnginePlan(EngineConfig.of(inst.component), list(layers), images, chain=True)
-    note = progress or (lambda text: None)
+    layers = list(layers)
+    plan = ve.EnginePlan(ve.EngineConfig.of(inst.component), layers, images, chain=True)
+    options = BenchOptions.make(liberty=liberty, sim=sim, wire_load=wire_load, slew=slew,
+                                build_root=build_root, cache_dir=cache_dir, progress=progress)
     t0 = time.perf_counter()
-    digest = _key(*(x.tobytes() for lay in layers for x in (lay.weights, *(
-        () if lay.raw else (lay.lo, lay.hi))))) + _key(
+    digest = content_key([
+        *(x.tobytes() for lay in layers
+          for x in (lay.weights, *(() if lay.raw else (lay.lo, lay.hi)))),
         images.tobytes(), [(lay.padding, lay.stride, lay.pooling) for lay in layers],
-        None if labels is None else np.asarray(labels).tobytes())
-    key = _cache_key(inst, liberty, ("network", digest, sim, wire_load, slew,
-                                     os.environ.get("SIM") if sim is None else sim))
-    cached = Path(cache_dir) / f"engine-{key}.json" if cache_dir is not None else None
-    hit = _load_cached(cached, NetworkEnergyResult)
-    if hit is not None:
+        None if labels is None else np.asarray(labels).tobytes()])
+    stim = EngineBench(inst, plan, f"{tag}-n{len(images)}", (_FLOW_VERSION, "network", digest),
+                       f"python -c 'gen.ternary.engine.network_energy(...)' ({tag})")
+    gl, key, data, run, checked = _gate_level(inst, stim, options)
+    if data is not None and (hit := _from_cache(options, key, data,
+                                                lambda d: NetworkEnergyResult(**d))) is not None:
         return hit
-    sres, run, outputs, checked, simulator, library, lib_path = _gate_level(
-        inst, plan, f"{tag}-n{len(images)}", liberty=liberty, sim=sim, wire_load=wire_load,
-        slew=slew, build_root=build_root, cache_dir=cache_dir, note=note,
-        repro=f"python -c 'gen.engine_energy.network_energy(...)' ({tag})")
-    note("counting toggles")
-    p = inst.params
-    n_o = p["n_o"]
-    n = len(images)
+    options.note("counting toggles")
+    result = _network_result(run, plan, len(images), labels, checked)
+    result.seconds = round(time.perf_counter() - t0, 3)
+    if not result.per_image_fj > 0:
+        raise EnergyError(f"energy per image of {inst.module} came out as "
+                          f"{result.per_image_fj} fJ")
+    options.cache.store(key, result.to_dict())
+    return result
+
+
+def _layers_energy(run: _Run, plan, n: int) -> tuple[list[dict], float]:
+    """:func:`network_layers` records with each layer's measured energy, and the total (J)."""
     timing = run.report.layers
-    load = run.energy(run.report.start_ns, timing[0]["desc_ns"])
-    recs = _layer_records(plan, p)
+    recs = _layer_records(plan, run.gl.point.params)
     total = 0.0
     for index, (rec, t) in enumerate(zip(recs, timing, strict=True)):
         whole = run.energy(t["desc_ns"], t["end_ns"])
@@ -684,15 +644,25 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
             "cycles": round((t["end_ns"] - t["desc_ns"]) / run.period_ns),
             "parts_per_image_fj": _parts_energy(whole, n),
         })
+    return recs, total
+
+
+def _network_result(run: _Run, plan, n: int, labels, checked: int) -> NetworkEnergyResult:
+    """The network's result from the run over ``n`` images (seconds still 0)."""
+    inst, options = run.gl.point, run.options
+    p = inst.params
+    load = run.energy(run.report.start_ns, run.report.layers[0]["desc_ns"])
+    recs, total = _layers_energy(run, plan, n)
     net_macs = sum(rec["network_macs_per_image"] for rec in recs)
     eng_macs = sum(rec["engine_macs_per_image"] for rec in recs)
-    scores = np.array([px["sums"] for px in outputs[-1]], dtype=np.int64)
-    scores = scores.reshape(n, -1, n_o)[:, 0, :plan.layers[-1].layer.out_channels]
+    scores = np.array([px["sums"] for px in run.report.outputs[-1]], dtype=np.int64)
+    scores = scores.reshape(n, -1, p["n_o"])[:, 0, :plan.layers[-1].layer.out_channels]
     predictions = [int(v) for v in np.argmax(scores, axis=1)]
     correct = None
     if labels is not None:
         correct = int(np.sum(np.asarray(predictions) == np.asarray(labels)[:n]))
-    result = NetworkEnergyResult(
+    slew = options.slew
+    return NetworkEnergyResult(
         module=inst.module, params=dict(p), images=n, layers=recs,
         total_fj=round(total * 1e15, 3), per_image_fj=round(total / n * 1e15, 3),
         weight_load_fj=round(_joules(load) * 1e15, 3),
@@ -701,18 +671,11 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
         energy_per_network_mac_fj=round(total / n / net_macs * 1e15, 6),
         predictions=predictions,
         labels=None if labels is None else [int(v) for v in np.asarray(labels)[:n]],
-        correct=correct, liberty=sres.liberty, liberty_path=str(lib_path),
-        voltage_v=library.voltage, period_ns=float(run.period_ns),
+        correct=correct, liberty=run.gl.synth.liberty, liberty_path=str(options.liberty.path),
+        voltage_v=options.liberty.library.voltage, period_ns=float(run.period_ns),
         slew_ns=None if slew is None else round(slew * 1e9, 6),
-        wire_load=wire_load, sim=simulator, area=engine_area(sres, inst),
-        checked_pixels=checked, seconds=round(time.perf_counter() - t0, 3),
-        limits=_limits(slew))
-    if not result.per_image_fj > 0:
-        raise EnergyError(f"energy per image of {inst.module} came out as "
-                          f"{result.per_image_fj} fJ")
-    _store(cached, result)
-    return result
-
+        wire_load=options.wire_load, sim=options.sim, area=engine_area(run.gl.synth, inst),
+        checked_pixels=checked, seconds=0.0, limits=_limits(slew))
 
 
 # -------------------------------------------------------------------------------------------
@@ -724,10 +687,8 @@ def network_layers(inst: Instance, layers, images) -> list[dict]:
     windows, output pixels, MACs (the network's own channels and the engine's ``n_i`` x
     ``n_o``), OCU windows and zero fractions (of the layer's weights and input activations, and
     of the engine words, whose unused channels are 0)."""
-    from verif.ternary.engine import EngineConfig, EnginePlan
-
     images = np.asarray(images, dtype=np.int64)
-    plan = EnginePlan(EngineConfig.of(inst.component), list(layers), images, chain=True)
+    plan = ve.EnginePlan(ve.EngineConfig.of(inst.component), list(layers), images, chain=True)
     return _layer_records(plan, inst.params)
 
 
@@ -771,14 +732,14 @@ def digits_energy(n_images: int = 32, *, seed: int = 1, liberty: str | os.PathLi
     ----------
     n_images
         With ``engine``: the first ``n_images`` test images (1 to 256) of
-        :func:`gen.digits.train` run on the gate-level engine. The OCU estimates take their
+        :func:`gen.ternary.digits.train` run on the gate-level engine. The OCU estimates take their
         zero densities from the whole test split (golden model).
     seed
         Seed of the digits training (and of the OCU workloads).
     liberty, sim, cache_dir, progress
         As for :func:`engine_energy`.
     windows
-        Windows per OCU measurement (:func:`gen.ocu_energy.ocu_energy`).
+        Windows per OCU measurement (:func:`gen.ternary.ocu.ocu_energy`).
     engine
         Also measure the network on the gate-level 16-channel engine
         (:func:`network_energy`): about 1,100 cycles per image plus the weight load, which
@@ -804,15 +765,11 @@ def digits_energy(n_images: int = 32, *, seed: int = 1, liberty: str | os.PathLi
     EnergyError
         A gate-level run failed or disagreed with the golden model.
     """
-    from . import digits
-
     if isinstance(n_images, bool) or not isinstance(n_images, int) \
             or not 1 <= n_images <= MAX_FRAMES:
         raise ValueError(f"Images must be an integer between 1 and {MAX_FRAMES}, not "
                          f"{n_images!r}")
-    from gen.eda.synth import check_liberty
-
-    check_liberty(liberty)  # the whole library, before anything is written
+    synth.check_liberty(liberty)  # the whole library, before anything is written
     note = progress or (lambda text: None)
     note(f"digits network (seed {seed})")
     net = digits.train(seed=seed)
@@ -841,11 +798,9 @@ def _ocu_estimate(layers: list[dict], storage: str, net_macs: int, *, seed, libe
                   windows, cache_dir, progress) -> dict:
     """Per-image energy of ``layers`` (:func:`network_layers`) from the ternary and binary
     OCUs of the digits engine's size with ``storage`` weight buffers."""
-    from . import ocu_energy as oe
-
     ocu_params = {"n_i": DIGITS_ENGINE["n_i"], "k": DIGITS_ENGINE["k"],
                   "latency": DIGITS_ENGINE["latency"], "weight_storage": storage}
-    binary = oe.ocu_energy(instantiate("binary_ocu", ocu_params), liberty=liberty,
+    binary = ocu_energy(instantiate("binary_ocu", ocu_params), liberty=liberty,
                            windows=windows, seed=seed, sim=sim, cache_dir=cache_dir,
                            progress=progress)
     tern_inst = instantiate("ternary_ocu", ocu_params)
@@ -854,7 +809,7 @@ def _ocu_estimate(layers: list[dict], storage: str, net_macs: int, *, seed, libe
     for rec in layers:
         z = rec["zero_fraction"]
         d = round(round((z["engine_weights"] + z["engine_activations"]) / 2 / 0.05) * 0.05, 2)
-        tern = oe.ocu_energy(tern_inst, density=d, liberty=liberty, windows=windows, seed=seed,
+        tern = ocu_energy(tern_inst, density=d, liberty=liberty, windows=windows, seed=seed,
                              sim=sim, cache_dir=cache_dir, progress=progress)
         n_win = rec["ocu_windows_per_image"]
         rows.append({"index": rec["index"], "ocu_windows_per_image": n_win, "density": d,

@@ -5,13 +5,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import argparse
+from collections.abc import Callable, Mapping, Sequence
 
-from gen.flow.design import Design, Param
-from gen.flow.family import Family
+from gen.flow.design import Design, Instance, Param
+from gen.flow.family import EnergyOption, Family, ReportSection
 from hw.ternary import OCU, BinaryOCU, TernaryEngine
 from sim_models.ternary import TernaryLayer
 from sim_models.ternary.ocu import BinaryOCUModel, OCUModel
+
+from . import cli
+from .report import EngineSection, OcuSection
 
 
 def _ocu_name(prefix: str) -> Callable[[Mapping[str, object]], str]:
@@ -125,6 +129,33 @@ class TernaryFamily(Family):
     title = "CUTIE-style ternary convolution (output-channel units, engine)"
     order = 20
     designs = DESIGNS
+
+    # -- edgeforge energy: the OCU flow (gen.ternary.ocu) and the engine's sweep
+    # (gen.ternary.engine)
+    def energy_options(self) -> Sequence[EnergyOption]:
+        """``--density`` (ternary_ocu, ternary_engine), ``--frames`` (ternary_engine),
+        ``--windows`` (ternary_ocu, binary_ocu)."""
+        return cli.energy_options()
+
+    def check_energy(self, point: Instance, args: argparse.Namespace) -> None:
+        cli.check_energy(point, args)
+
+    def energy(self, point: Instance, args: argparse.Namespace, options) -> object:
+        return cli.energy(point, args, options)
+
+    def energy_text(self, record) -> str:
+        return cli.energy_text(record)
+
+    # -- edgeforge digits and the report
+    def add_commands(self, sub) -> dict[str, Callable[[argparse.Namespace], int]]:
+        cli.add_digits_parser(sub)
+        return {"digits": cli.cmd_digits}
+
+    def report_sections(self) -> Sequence[ReportSection]:
+        return (OcuSection(), EngineSection())
+
+    def rtl_check(self, design: str) -> str | None:
+        return cli.CHECKERS.get(design)
 
 
 FAMILY = TernaryFamily()

@@ -1,16 +1,16 @@
 """Energy per MAC of an output-channel unit (ternary or binary) from gate-level simulation.
 
-The multiplier flow of :mod:`gen.energy`, applied to the ``ternary_ocu`` and ``binary_ocu``
-design points with the OCU's own testbench instead of the vector harness:
+The flow's gate-level bench (:mod:`gen.flow.bench`) with the OCU's own testbench,
+:class:`OCUStimulus`:
 
-1. synthesise and read the netlist back, write the cell models
-   (:func:`gen.energy.prepare_gate_level`);
+1. synthesise and read the netlist back, write the cell models and the dump wrapper
+   (:func:`gen.flow.bench.prepare`);
 2. simulate the netlist with the cocotb driver and monitor of :mod:`verif.ternary.ocu_cocotb`
    (weights and thresholds loaded through ``w_stream``/``th_stream``, then the windows streamed
-   back to back, one per clock), inside a thin Verilog wrapper whose only job is to dump the
-   value changes of the netlist instance (``+dump=<file>``); every result is compared with the
-   golden model (:class:`verif.ternary.ocu.OCUModel` / ``BinaryOCUModel``) and any mismatch
-   fails the run with a repro command;
+   back to back, one per clock), inside the wrapper that dumps the value changes of the netlist
+   instance (``+dump=<file>``); every result is compared with the golden model
+   (:class:`sim_models.ternary.ocu.OCUModel` / ``BinaryOCUModel``) and any mismatch fails the
+   run with a repro command;
 3. count toggles (:mod:`gen.eda.activity`) only while windows stream back to back, after the
    weight and threshold loads and after the pipeline has filled (the first ``latency + 1``
    windows, rounded up to whole pool groups, are a warm-up), and turn them into energy
@@ -32,37 +32,33 @@ the same range. Every draw comes from one fixed, reported seed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
-import shlex
-import subprocess
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from amaranth.hdl import Shape
 
-from gen.eda import files
-from gen.flow.design import Instance
-
-from .energy import (
+from gen.flow.bench import (
+    BUILD_ROOT,
+    CACHE,
+    BenchOptions,
     EnergyError,
-    _digest,
-    _fj,
-    energy_breakdown,
-    prepare_gate_level,
-    resolve_library,
+    Measurement,
+    Stimulus,
+    check_count,
+    check_seed,
+    measure,
+    repro,
 )
+from gen.flow.design import Instance
+from gen.flow.record import EnergyRecord
 
-__all__ = ["OCU_DESIGNS", "OCUEnergyResult", "ocu_energy", "ocu_workload", "OPS_PER_MAC",
-           "DEFAULT_WINDOWS", "MAX_WINDOWS", "BUILD_ROOT", "CACHE"]
+__all__ = ["OCU_DESIGNS", "OCUStimulus", "ocu_energy", "measure_ocu", "check_ocu",
+           "ocu_workload", "OPS_PER_MAC", "DEFAULT_WINDOWS", "DEFAULT_DENSITY", "MAX_WINDOWS",
+           "BUILD_ROOT", "CACHE", "EnergyError"]
 
-BUILD_ROOT = Path("build") / "energy"
-CACHE = Path("build") / "cache" / "energy"
-_FLOW_VERSION = "ocu-2"
+_FLOW_VERSION = "ocu-3"
 #: Designs this flow measures.
 OCU_DESIGNS = ("ternary_ocu", "binary_ocu")
 #: Operations per multiply-accumulate (a multiply and an add), as in TOPS/W figures.
@@ -70,56 +66,7 @@ OPS_PER_MAC = 2
 DEFAULT_WINDOWS = 200
 DEFAULT_DENSITY = 0.5
 MAX_WINDOWS = 8192
-WRAPPER = "ef_ocu_dump"
 _TRIT_CODE = np.array([0b11, 0b00, 0b01])  # trit + 1 -> 2-bit code
-
-
-@dataclass
-class OCUEnergyResult:
-    """Energy of one OCU design point on one workload (energies in fJ per window unless named).
-
-    ``energy_per_mac_fj`` and ``energy_per_op_fj`` divide ``energy_per_window_fj`` by the MACs
-    of a window and by ``OPS_PER_MAC`` times that; ``density`` is None for the binary unit.
-    """
-
-    module: str
-    design: str
-    params: dict
-    density: float | None
-    measured_zero_fraction: dict
-    windows: int
-    macs_per_window: int
-    ops_per_mac: int
-    energy_per_window_fj: float
-    energy_per_mac_fj: float
-    energy_per_op_fj: float
-    switching_fj: float
-    internal_fj: float
-    leakage_fj: float
-    input_switching_fj: float
-    groups: dict
-    per_module: dict
-    toggles_per_window: float
-    workload_text: str
-    seed: int
-    liberty: str
-    liberty_path: str
-    voltage_v: float
-    period_ns: float
-    slew_ns: float | None  # None: slews propagated (OpenSTA's way)
-    wire_load: str
-    sim: str
-    area_um2: float
-    area_ge: float
-    cells: int
-    unannotated_nets: int
-    checked_results: int
-    seconds: float
-    limits: list
-    cached: bool = False
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 # -------------------------------------------------------------------------------------------
@@ -218,8 +165,6 @@ def _job(comp, x: np.ndarray, w: np.ndarray, th: dict) -> dict:
 
 
 def _unpack(comp, raw: int) -> dict:
-    from amaranth.hdl import Shape
-
     out = {}
     for name, f in comp.result_layout:
         v = raw >> f.offset & ((1 << f.width) - 1)
@@ -230,147 +175,145 @@ def _unpack(comp, raw: int) -> dict:
 
 
 # -------------------------------------------------------------------------------------------
-# wrapper, build and run
-
-_PORT = re.compile(r"^\s*(input|output)\s+(?:\[(\d+):(\d+)\]\s*)?([A-Za-z_][A-Za-z0-9_$]*)\s*;",
-                   re.M)
+# the measurement
 
 
-def _ports(netlist_text: str, top: str) -> list[tuple[str, int, str]]:
-    m = re.search(rf"^module\s+{re.escape(top)}\s*\(.*?^endmodule", netlist_text, re.M | re.S)
-    if m is None:
-        raise EnergyError(f"module {top} not found in its netlist")
-    ports = [(d, abs(int(hi) - int(lo)) + 1 if hi else 1, name)
-             for d, hi, lo, name in _PORT.findall(m.group(0))]
-    if not ports:
-        raise EnergyError(f"module {top} of the netlist declares no ports")
-    return ports
+class OCUStimulus(Stimulus):
+    """One OCU measurement on the gate-level bench (:mod:`gen.flow.bench`).
 
-
-def wrapper_verilog(netlist_text: str, top: str) -> str:
-    """A module ``ef_ocu_dump`` with the ports of ``top`` around one instance ``dut`` of it.
-
-    With ``+dump=<file>`` it dumps every net of ``dut`` to a VCD file; otherwise it is a wire.
-    """
-    from verif.harness import dump_wrapper
-
-    ports = [{"name": name, "direction": "in" if d == "input" else "out", "width": n}
-             for d, n, name in _ports(netlist_text, top)]
-    return dump_wrapper(ports, top, WRAPPER)
-
-
-def _build(sources: list[Path], sim: str, build_dir: Path) -> None:
-    from cocotb_tools.runner import get_runner
-
-    from verif.sim import VERILATOR_WAIVERS, verilator_makeflags
-
-    # Verilator: --trace (waves=True) makes the model dump and cocotb call traceEverOn();
-    # gate-level nets named _NNN_ are traced only with --trace-underscore
-    args = [*VERILATOR_WAIVERS, "--trace-underscore"] if sim == "verilator" else []
-    digest = hashlib.sha256()
-    for s in sources:
-        digest.update(s.read_bytes())
-    digest.update(repr((sim, args)).encode())
-    stamp = build_dir / "build.stamp"
-    if files.stamp_current(stamp, digest.hexdigest()):
-        return
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with verilator_makeflags(sim):
-        try:
-            get_runner(sim).build(
-                sources=sources, hdl_toplevel=WRAPPER, build_dir=build_dir, build_args=args,
-                always=True, waves=sim == "verilator", timescale=("1ns", "1ps"),
-                log_file=build_dir / "build.log")
-        except (SystemExit, subprocess.CalledProcessError) as e:
-            raise EnergyError(f"building the gate-level testbench for {sim} failed ({e}); see "
-                              f"{build_dir / 'build.log'}") from None
-    files.atomic_write(stamp, digest.hexdigest())
-
-
-def _simulate(sim: str, build_dir: Path, run_dir: Path, job: dict, vcd: Path,
-              repro: str) -> dict:
-    from verif.sim import run_job, vcd_runner
-
-    vcd.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        out = run_job(sim, "verif.ternary.ocu_cocotb", WRAPPER, build_dir, run_dir, job,
-                      "gate-level simulation", repro, plusargs=[f"+dump={vcd.resolve()}"],
-                      runner=vcd_runner(sim))
-    except RuntimeError as e:
-        raise EnergyError(str(e)) from None
-    return out["sets"][0]
-
-
-def _repro(inst: Instance, density, windows, seed, sim, liberty) -> str:
-    return " ".join(shlex.quote(x) for x in [
-        "edgeforge", "energy", inst.design.name, *inst.cli_params(),
-        *(["--density", f"{density:g}"] if density is not None else []),
-        *(["--liberty", str(liberty)] if liberty else []),
-        "--windows", str(windows), "--seed", str(seed), "--sim", sim])
-
-
-@dataclass
-class GateLevelBench:
-    """A synthesised design point ready for a gate-level cocotb run, and its result cache.
-
-    ``cached_data`` is the cached result (a dict, ``cached`` set) when one exists for the same
-    netlist, cell models, library, wrapper, testbench and options; :meth:`store` writes one.
+    Parameters
+    ----------
+    inst
+        A ``ternary_ocu`` or ``binary_ocu`` design point.
+    density
+        Zero density of the ternary trits (checked); None for the binary unit.
+    windows
+        Windows asked for (checked); rounded up to whole pool groups, after a warm-up of
+        ``latency + 1`` windows (also whole pool groups).
+    seed
+        Seed of the workload.
+    repro
+        The command that repeats the measurement.
     """
 
-    sres: object
-    netlist: object
-    models: Path
-    root: Path
-    netlist_path: Path
-    wrapper: Path
-    cached_path: Path | None
-    cached_data: dict | None
+    test_module = "verif.ternary.ocu_cocotb"
 
-    def store(self, data: dict) -> None:
-        """Write ``data`` as the cached result (atomically)."""
-        if self.cached_path is None:
-            return
-        self.cached_path.parent.mkdir(parents=True, exist_ok=True)
-        files.atomic_write(self.cached_path, json.dumps(data, indent=1) + "\n")
+    def __init__(self, inst: Instance, density: float | None, windows: int, seed: int,
+                 repro: str):
+        comp = inst.component
+        wpr = comp.windows_per_result
+        self.inst, self.density, self.seed = inst, density, seed
+        self.measured = -(-windows // wpr) * wpr
+        self.warm = -(-(comp.latency + 1) // wpr) * wpr
+        self.total = self.warm + self.measured
+        self.x, self.w, self.th, self.workload_text = ocu_workload(inst, self.total, density,
+                                                                   seed)
+        tag = f"d{density:g}" if density is not None else "bits"
+        self.tag = f"ocu-{tag}-s{seed}-n{self.measured}"
+        self.key = (_FLOW_VERSION, density, self.measured, seed)
+        self.repro = repro
+        self.netlist_path: Path | None = None
 
-    def cached(self, cls):
-        """``cls(**cached_data)``, or None when there is no cached result or it does not fit
-        ``cls`` (an entry of another format: removed, so that it is recomputed)."""
-        if self.cached_data is None:
-            return None
-        try:
-            return cls(**self.cached_data)
-        except TypeError:
-            self.cached_path.unlink(missing_ok=True)
-            return None
+    def job(self) -> dict:
+        return _job(self.inst.component, self.x, self.w, self.th)
+
+    def simulate(self, gl, options: BenchOptions, vcd: Path) -> tuple[dict, str]:
+        self.netlist_path = gl.netlist_path  # named in a mismatch
+        return super().simulate(gl, options, vcd)
+
+    def check(self, obs: dict) -> int:
+        """Every result against the golden model; the windows must stream one per clock."""
+        inst, comp, obs = self.inst, self.inst.component, obs["sets"][0]
+        wpr = comp.windows_per_result
+        exp = inst.model(self.x, self.w, **self.th)
+        got = [_unpack(comp, raw) for raw in obs["results"]]
+        n_exp = len(exp["sum"])
+        if len(got) != n_exp:
+            raise EnergyError(f"the gate-level netlist of {inst.module} gave {len(got)} "
+                              f"results, expected {n_exp}; reproduce: {self.repro}")
+        bad = [i for i, g in enumerate(got) if any(g[f] != int(exp[f][i]) for f in exp)]
+        if bad:
+            i = bad[0]
+            raise EnergyError(
+                f"the gate-level netlist of {inst.module} ({self.netlist_path}) disagrees with "
+                f"the golden model on {len(bad)} of {n_exp} results; first: result {i} "
+                f"(windows {i * wpr}..{(i + 1) * wpr - 1}), expected "
+                f"{ {f: int(exp[f][i]) for f in exp} }, got {got[i]}; reproduce: {self.repro}")
+        acc, total = obs["accepted"], self.total
+        if len(acc) != total or acc[-1] - acc[0] != total - 1:
+            raise EnergyError(f"{inst.module}: the {total} windows took {acc[-1] - acc[0] + 1} "
+                              f"cycles, not one per clock; the energy window would be wrong")
+        return n_exp
+
+    def window(self, obs: dict) -> tuple[float, float, int]:
+        """From half a period before window ``warm`` is applied, ``measured`` periods in which
+        the pipeline holds only workload windows (window i is applied at ``start + acc[i] *
+        P`` and taken at the edge one period later)."""
+        obs = obs["sets"][0]
+        start = obs["start_ns"] + obs["accepted"][self.warm] * _period_ns() - _period_ns() / 2
+        return start, start + self.measured * _period_ns(), self.measured
+
+    def record(self, m: Measurement) -> dict:
+        """The fields of today's OCU result beyond the common ones (see :func:`ocu_energy`)."""
+        res, split, sres = m.power, m.split, m.gl.synth
+        macs = self.inst.component.n_products
+        per_window = split["total_fj"]
+        if self.density is None:
+            zeros = {"windows": 0.0, "weights": 0.0}
+        else:
+            zeros = {"windows": round(float(np.mean(self.x[self.warm:] == 0)), 4),
+                     "weights": round(float(np.mean(self.w == 0)), 4)}
+        return {
+            "design": self.inst.design.name, "density": self.density,
+            "measured_zero_fraction": zeros, "windows": self.measured,
+            "macs_per_window": macs, "ops_per_mac": OPS_PER_MAC,
+            "energy_per_window_fj": per_window,
+            "energy_per_mac_fj": round(per_window / macs, 6),
+            "energy_per_op_fj": round(per_window / macs / OPS_PER_MAC, 6),
+            "per_module": split["per_module"],
+            "toggles_per_window": round(res.toggles / self.measured, 3),
+            "workload_text": self.workload_text, "seed": self.seed,
+            "period_ns": float(_period_ns()),
+            "slew_ns": None if res.slew is None else round(res.slew / 1e-9, 6),
+            "area_um2": sres.area_um2, "area_ge": sres.area_ge, "checked_results": m.checked,
+        }
 
 
-def prepare_bench(inst: Instance, liberty, library, lib_path, build_root, cache_dir,
-                  note: Callable[[str], None], bench: Path, options: tuple) -> GateLevelBench:
-    """Synthesise ``inst`` (:func:`gen.energy.prepare_gate_level`), write the dump wrapper
-    (:func:`wrapper_verilog`) and look up the cached result of this bench and ``options``."""
-    sres, nl, models, root = prepare_gate_level(inst, liberty, library, lib_path, build_root,
-                                                cache_dir, note)
-    netlist_path = Path(sres.netlist)
-    wrapper = root / f"{WRAPPER}.v"
-    text = wrapper_verilog(netlist_path.read_text(), inst.module)
-    if not wrapper.exists() or wrapper.read_text() != text:
-        files.atomic_write(wrapper, text)
-    key = hashlib.sha256()
-    for part in (netlist_path.read_bytes(), models.read_bytes(), _digest(Path(lib_path)), text,
-                 bench.read_bytes(), repr((*options, inst.module))):
-        key.update(part if isinstance(part, bytes) else str(part).encode())
-        key.update(b"\0")
-    cached = Path(cache_dir) / f"{key.hexdigest()[:24]}.json" if cache_dir is not None else None
-    data = None
-    data = files.read_cache_json(cached)  # None: absent, or damaged and removed
-    if data is not None:
-        data.update(cached=True, liberty=sres.liberty, liberty_path=str(lib_path))
-    return GateLevelBench(sres, nl, models, root, netlist_path, wrapper, cached, data)
+def _period_ns() -> float:
+    # the testbench's clock; importing the cocotb module loads cocotb (0.4 s), so only when a
+    # measurement needs it (a cached result does not)
+    from verif.ternary.ocu_cocotb import PERIOD_NS
+
+    return PERIOD_NS
 
 
-# -------------------------------------------------------------------------------------------
-# the flow
+def check_ocu(inst: Instance, density: float | None, windows: int,
+              seed: int) -> float | None:
+    """Validate a measurement's options (module docstring); the density to use.
+
+    Raises
+    ------
+    ValueError
+        Not an OCU design, or a bad density, windows or seed.
+    """
+    if inst.design.name not in OCU_DESIGNS:
+        raise ValueError(f"Design {inst.design.name} is not an output-channel unit; the OCU "
+                         f"energy flow takes {' or '.join(OCU_DESIGNS)}")
+    density = _check_density(inst, density)
+    check_count("Windows", windows, 16, MAX_WINDOWS)
+    check_seed(seed)
+    return density
+
+
+def measure_ocu(inst: Instance, density: float | None, windows: int, seed: int,
+                options: BenchOptions) -> EnergyRecord:
+    """:func:`ocu_energy` with checked options (:func:`check_ocu`) and the shared bench
+    options."""
+    liberty = options.liberty.given
+    cmd = repro(inst, *(["--density", f"{density:g}"] if density is not None else []),
+                *(["--liberty", str(liberty)] if liberty else []),
+                "--windows", str(windows), "--seed", str(seed), "--sim", options.sim)
+    return measure(inst, OCUStimulus(inst, density, windows, seed, cmd), options)
 
 
 def ocu_energy(inst: Instance, *, density: float | None = None,
@@ -378,13 +321,13 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
                seed: int = 1, sim: str | None = None, wire_load: str = "default",
                slew: float | None = None, build_root: str | os.PathLike = BUILD_ROOT,
                cache_dir: str | os.PathLike | None = CACHE,
-               progress: Callable[[str], None] | None = None) -> OCUEnergyResult:
+               progress: Callable[[str], None] | None = None) -> EnergyRecord:
     """Synthesise, simulate at gate level and estimate the energy per MAC of an OCU.
 
     Parameters
     ----------
     inst
-        A ``ternary_ocu`` or ``binary_ocu`` design point (:func:`gen.flow.design.instantiate`).
+        A ``ternary_ocu`` or ``binary_ocu`` design point (:func:`gen.flow.family.instantiate`).
     density
         Ternary unit: probability that a trit (of windows and weights) is 0, 0 to 1; None means
         0.5. Binary unit: must be None (its operands are bits; measured on uniform bits).
@@ -409,7 +352,14 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
 
     Returns
     -------
-    OCUEnergyResult
+    EnergyRecord
+        The common fields (energies in fJ per window) and, in ``extra``: ``design``,
+        ``density`` (None for the binary unit), ``measured_zero_fraction``, ``windows``,
+        ``macs_per_window``, ``ops_per_mac``, ``energy_per_window_fj``, ``energy_per_mac_fj``
+        and ``energy_per_op_fj`` (per window over the MACs of a window and over
+        :data:`OPS_PER_MAC` times that), ``per_module``, ``toggles_per_window``,
+        ``workload_text``, ``slew_ns`` (None: slews propagated, OpenSTA's way), ``area_um2``,
+        ``area_ge``, ``checked_results``.
 
     Raises
     ------
@@ -419,111 +369,7 @@ def ocu_energy(inst: Instance, *, density: float | None = None,
         The gate-level netlist disagrees with the golden model, the windows did not stream one
         per clock, the energy came out as zero, or a step failed.
     """
-    from gen.eda import activity as act
-    from gen.eda import power
-    from verif import sim as sim_mod
-
-    if inst.design.name not in OCU_DESIGNS:
-        raise ValueError(f"Design {inst.design.name} is not an output-channel unit; the OCU "
-                         f"energy flow takes {' or '.join(OCU_DESIGNS)}")
-    density = _check_density(inst, density)
-    if isinstance(windows, bool) or not isinstance(windows, int) \
-            or not 16 <= windows <= MAX_WINDOWS:
-        raise ValueError(f"Windows must be an integer between 16 and {MAX_WINDOWS}, not "
-                         f"{windows!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    comp = inst.component
-    wpr = comp.windows_per_result
-    measured = -(-windows // wpr) * wpr
-    warm = -(-(comp.latency + 1) // wpr) * wpr
-    total = warm + measured
-    macs = comp.n_products
-    x, w, th, wtext = ocu_workload(inst, total, density, seed)
-    lib_path, library = resolve_library(liberty, wire_load)
-    simulator = sim_mod.prepare(sim)
-    note = progress or (lambda text: None)
-    t0 = time.perf_counter()
-
-    bench = Path(__file__).resolve().parent.parent / "verif" / "ternary" / "ocu_cocotb.py"
-    gl = prepare_bench(inst, liberty, library, lib_path, build_root, cache_dir, note, bench,
-                       (_FLOW_VERSION, density, measured, seed, simulator, wire_load, slew))
-    if (cached := gl.cached(OCUEnergyResult)) is not None:
-        return cached
-    sres, nl, models, root, netlist_path, wrapper = (gl.sres, gl.netlist, gl.models, gl.root,
-                                                     gl.netlist_path, gl.wrapper)
-
-    repro = _repro(inst, density, windows, seed, simulator, liberty)
-    build_dir = (root / "ocu_gate" / simulator).resolve()
-    note(f"building the gate-level testbench ({simulator})")
-    _build([netlist_path.resolve(), models.resolve(), wrapper.resolve()], simulator, build_dir)
-    tag = f"d{density:g}" if density is not None else "bits"
-    tag += f"-s{seed}-n{measured}"
-    vcd = root / "activity" / f"ocu-{tag}.vcd"
-    note(f"gate-level simulation ({simulator}, {total} windows)")
-    obs = _simulate(simulator, build_dir, build_dir / tag, _job(comp, x, w, th), vcd, repro)
-
-    # every result against the golden model
-    exp = inst.model(x, w, **th)
-    got = [_unpack(comp, raw) for raw in obs["results"]]
-    n_exp = len(exp["sum"])
-    if len(got) != n_exp:
-        raise EnergyError(f"the gate-level netlist of {inst.module} gave {len(got)} results, "
-                          f"expected {n_exp}; reproduce: {repro}")
-    bad = [i for i, g in enumerate(got) if any(g[f] != int(exp[f][i]) for f in exp)]
-    if bad:
-        i = bad[0]
-        raise EnergyError(
-            f"the gate-level netlist of {inst.module} ({netlist_path}) disagrees with the "
-            f"golden model on {len(bad)} of {n_exp} results; first: result {i} (windows "
-            f"{i * wpr}..{(i + 1) * wpr - 1}), expected "
-            f"{ {f: int(exp[f][i]) for f in exp} }, got {got[i]}; reproduce: {repro}")
-    acc = obs["accepted"]
-    if len(acc) != total or acc[-1] - acc[0] != total - 1:
-        raise EnergyError(f"{inst.module}: the {total} windows took {acc[-1] - acc[0] + 1} "
-                          f"cycles, not one per clock; the energy window would be wrong")
-
-    note("counting toggles")
-    from verif.ternary.ocu_cocotb import PERIOD_NS
-
-    # window i is applied at start + acc[i] * P and taken at the edge one period later; the
-    # stretch from half a period before window `warm` is applied covers `measured` periods in
-    # which the pipeline holds only workload windows
-    start = (obs["start_ns"] + acc[warm] * PERIOD_NS - PERIOD_NS / 2) * 1e-9
-    end = start + measured * PERIOD_NS * 1e-9
-    try:
-        activity = act.read_activity(vcd, f"{WRAPPER}.dut", start=start, end=end)
-        res = power.analyse(nl, library, activity, wire_load=wire_load, slew=slew)
-    except (act.ActivityError, power.PowerError) as e:
-        raise EnergyError(f"energy of {inst.module}: {e}") from None
-    tot = res.total
-    if not tot.total + res.input_switching > 0:
-        raise EnergyError(f"energy of {inst.module} came out as zero: no toggles in {vcd} "
-                          "(the netlist did not switch?)")
-    groups, per_module = energy_breakdown(res, measured)
-    per_window = _fj(tot.total + res.input_switching, measured)
-    xs = x[warm:]
-    if density is None:
-        zeros = {"windows": 0.0, "weights": 0.0}
-    else:
-        zeros = {"windows": round(float(np.mean(xs == 0)), 4),
-                 "weights": round(float(np.mean(w == 0)), 4)}
-    result = OCUEnergyResult(
-        module=inst.module, design=inst.design.name, params=dict(inst.params),
-        density=density, measured_zero_fraction=zeros, windows=measured,
-        macs_per_window=macs, ops_per_mac=OPS_PER_MAC, energy_per_window_fj=per_window,
-        energy_per_mac_fj=round(per_window / macs, 6),
-        energy_per_op_fj=round(per_window / macs / OPS_PER_MAC, 6),
-        switching_fj=_fj(tot.switching + res.input_switching, measured),
-        internal_fj=_fj(tot.internal, measured), leakage_fj=_fj(tot.leakage, measured),
-        input_switching_fj=_fj(res.input_switching, measured), groups=groups,
-        per_module=per_module, toggles_per_window=round(res.toggles / measured, 3),
-        workload_text=wtext, seed=seed, liberty=sres.liberty, liberty_path=str(lib_path),
-        voltage_v=library.voltage, period_ns=float(PERIOD_NS),
-        slew_ns=None if res.slew is None else round(res.slew / 1e-9, 6),
-        wire_load=res.wire_load, sim=simulator,
-        area_um2=sres.area_um2, area_ge=sres.area_ge, cells=res.cells,
-        unannotated_nets=res.nets - res.annotated, checked_results=n_exp,
-        seconds=round(time.perf_counter() - t0, 3), limits=list(res.limits))
-    gl.store(result.to_dict())
-    return result
+    density = check_ocu(inst, density, windows, seed)
+    options = BenchOptions.make(liberty=liberty, sim=sim, wire_load=wire_load, slew=slew,
+                                build_root=build_root, cache_dir=cache_dir, progress=progress)
+    return measure_ocu(inst, density, windows, seed, options)
