@@ -14,11 +14,9 @@ from gen.flow.family import EnergyOption, Family, ReportSection
 from hw.cim import CIMMacro
 from sim_models.cim import CIMMacroModel
 
-#: Vectors ``edgeforge energy`` measures by default, and at most.
-DEFAULT_VECTORS = 64
-MAX_VECTORS = 4096
-#: ``--cim-weights``: uniform over the encoding's levels, or over the fibbinary codebook.
-WEIGHT_CHOICES = ("encoding", "fibbinary")
+from . import macro
+from .macro import DEFAULT_VECTORS, MAX_VECTORS, WEIGHT_CHOICES
+from .report import CimSection
 
 
 def _cim_name(p: Mapping[str, object]) -> str:
@@ -73,10 +71,6 @@ class CimFamily(Family):
     operation = ("a multiply-accumulate of an ib-bit input and a wb-bit weight, counted as two "
                  "operations")
 
-    # The energy flow and the report section load the gate-level bench (synthesis, cocotb:
-    # about a second) when used, not when the CLI loads every family to build its parser:
-    # hence the imports of gen.cim.macro and gen.cim.report inside the hooks below.
-
     def energy_options(self) -> Sequence[EnergyOption]:
         """``--input-zero``, ``--vectors`` and ``--cim-weights`` of ``cim_macro``."""
         on = ("cim_macro",)
@@ -104,21 +98,15 @@ class CimFamily(Family):
                 "seed": args.seed}
 
     def check_energy(self, point: Instance, args: argparse.Namespace) -> None:
-        from . import macro
-
         macro.check_options(point, **self._workload(args))
 
     def energy(self, point: Instance, args: argparse.Namespace, options):
-        from . import macro
-
         return macro.measure_macro(point, options, **self._workload(args))
 
     def energy_text(self, record) -> str:
         return energy_text(record)
 
     def report_sections(self) -> Sequence[ReportSection]:
-        from .report import CimSection
-
         return (CimSection(),)
 
     def rtl_check(self, design: str) -> str | None:

@@ -52,15 +52,19 @@ from sim_models.cim import codebook
 from verif.cim.macro import VectorSet, job, unpack
 from verif.cim.macro_cocotb import PERIOD_NS
 
-from .family import DEFAULT_VECTORS, MAX_VECTORS, WEIGHT_CHOICES
-
 __all__ = ["MacroStimulus", "cim_energy", "measure_macro", "check_options", "cim_workload",
            "OPS_PER_MAC", "DEFAULT_VECTORS", "MAX_VECTORS", "BUILD_ROOT", "CACHE",
            "WARM_VECTORS", "WEIGHT_CHOICES"]
 
 _FLOW_VERSION = "cim-4"
 OPS_PER_MAC = 2
+DEFAULT_VECTORS = 64
+MAX_VECTORS = 4096
 WARM_VECTORS = 2
+
+
+#: ``weights``: uniform over the encoding's levels, or over the fibbinary codebook.
+WEIGHT_CHOICES = ("encoding", "fibbinary")
 
 
 def cim_workload(model, vectors: int, input_zero: float, seed: int,
