@@ -17,11 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen import digits, report
+from gen import report
 from gen.eda import files
-from gen.energy import EnergyError
+from gen.flow.cache import Cache
 from gen.flow.family import instantiate
-from gen.ocu_energy import GateLevelBench, OCUEnergyResult
+from gen.flow.record import EnergyRecord
+from gen.ternary import digits
+from gen.ternary.engine import NetworkEnergyResult, _from_cache
+from verif import sim as vsim
 
 
 def _interrupt(*args, **kwargs):
@@ -82,29 +85,38 @@ class _Result:
     cached: bool = False
 
 
-def _bench(path: Path) -> GateLevelBench:
-    return GateLevelBench(None, None, None, None, None, None, path, files.read_cache_json(path))
-
-
 def test_gate_level_cache_damaged_entry_is_ignored(tmp_path):
-    path = tmp_path / "cache" / "key.json"
-    _bench(path).store({"x": 1})
-    assert _bench(path).cached(_Result) == _Result(1)
+    """The flow's one cache (gen.flow.cache), as the ternary engine's runs read it."""
+    cache = Cache(tmp_path / "cache")
+    path = cache.path("key")
+    options = type("Options", (), {"cache": cache})()
+
+    def cached(cls):
+        data = cache.load("key")
+        return None if data is None else _from_cache(options, "key", data, lambda d: cls(**d))
+
+    cache.store("key", {"x": 1})
+    assert cached(_Result) == _Result(1)
     text = path.read_text()
     path.write_text(text[: len(text) // 2])
-    assert _bench(path).cached(_Result) is None
+    assert cached(_Result) is None
     assert not path.exists()
-    _bench(path).store({"x": 1, "unknown_field": 2})  # an entry of another format
-    assert _bench(path).cached(OCUEnergyResult) is None
+    cache.store("key", {"x": 1, "unknown_field": 2})  # an entry of another format
+    assert cached(NetworkEnergyResult) is None
+    assert not path.exists()
+    cache.store("key", {"x": 1})
+    data = cache.load("key")
+    assert _from_cache(options, "key", data, EnergyRecord.from_dict) is None
     assert not path.exists()
 
 
 def test_gate_level_cache_interrupted_store_leaves_no_temp(tmp_path, monkeypatch):
-    path = tmp_path / "key.json"
-    _bench(path).store({"x": 1})
+    cache = Cache(tmp_path)
+    path = cache.path("key")
+    cache.store("key", {"x": 1})
     monkeypatch.setattr(os, "replace", _interrupt)
     with pytest.raises(KeyboardInterrupt):
-        _bench(path).store({"x": 2})
+        cache.store("key", {"x": 2})
     assert _names(tmp_path) == ["key.json"]
     assert json.loads(path.read_text()) == {"x": 1}
 
@@ -122,29 +134,29 @@ class _Runner:
 
 
 def test_failed_build_leaves_no_stamp(tmp_path, monkeypatch):
+    """The one stamped build (verif.sim.build) that the gate-level bench builds with; the bench
+    turns its RuntimeError into an EnergyError."""
     import cocotb_tools.runner
-
-    from gen import ocu_energy
 
     src = tmp_path / "a.v"
     src.write_text("module a; endmodule\n")
     build_dir = tmp_path / "build"
     runner = _Runner(fail=False)
     monkeypatch.setattr(cocotb_tools.runner, "get_runner", lambda sim: runner)
-    ocu_energy._build([src], "icarus", build_dir)
-    ocu_energy._build([src], "icarus", build_dir)
+    vsim.build([src], "a", build_dir, "icarus")
+    vsim.build([src], "a", build_dir, "icarus")
     assert runner.builds == 1 and (build_dir / "build.stamp").is_file()
     # the sources change and that build fails: the old stamp must not survive it, or the same
     # sources as before would later be taken as built
     old = src.read_text()
     src.write_text("module b; endmodule\n")
     runner.fail = True
-    with pytest.raises(EnergyError):
-        ocu_energy._build([src], "icarus", build_dir)
+    with pytest.raises(RuntimeError):
+        vsim.build([src], "a", build_dir, "icarus")
     assert not (build_dir / "build.stamp").exists()
     src.write_text(old)
     runner.fail = False
-    ocu_energy._build([src], "icarus", build_dir)
+    vsim.build([src], "a", build_dir, "icarus")
     assert runner.builds == 3 and (build_dir / "build.stamp").is_file()
 
 

@@ -1,4 +1,4 @@
-"""Tests of the digits ternary CNN (gen.digits): accuracy, and golden model versus an
+"""Tests of the digits ternary CNN (gen.ternary.digits): accuracy, and golden model versus an
 independent integer re-evaluation of the same layers.
 
 The first run trains (about 20-40 s on 2 cores) and caches the result in
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen import digits
+from gen.ternary import digits
 from sim_models.ternary import TernaryLayer
 
 # one worker trains (or loads) the network for all tests here under `--dist loadgroup`

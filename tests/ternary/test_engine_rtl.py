@@ -132,8 +132,8 @@ def test_digits_first_images_through_rtl():
     24 images under Verilator (about 5 s); 2 under Icarus, which simulates the 16-channel
     engine at about 10 cycles per second (260 cycles per image). The whole test split is
     ``SIM=verilator edgeforge digits`` (``make report`` runs it)."""
-    from gen.digits import train
-    from gen.digits_rtl import run_digits_rtl
+    from gen.ternary.digits import train
+    from gen.ternary.digits_rtl import run_digits_rtl
     from verif import sim
 
     simulator = sim.prepare(None)

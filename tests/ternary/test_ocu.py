@@ -1,4 +1,4 @@
-"""gen.ocu_energy: gate-level energy per MAC of the ternary and binary output-channel units.
+"""gen.ternary.ocu: gate-level energy per MAC of the ternary and binary output-channel units.
 
 Each simulating test synthesises a tiny unit (``n_i=4``, ``k=3``) with the embedded library and
 runs its netlist in the OCU testbench on the simulator chosen by SIM. Like tests/gen/
@@ -10,15 +10,21 @@ balance; every result was checked against the golden model.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 
 import numpy as np
 import pytest
 
 from gen.cli import main
-from gen.energy import EnergyError
-from gen.flow.family import instantiate
-from gen.ocu_energy import OPS_PER_MAC, ocu_energy, ocu_workload, wrapper_verilog
+from gen.flow.bench import WRAPPER, BenchOptions, EnergyError, netlist_ports
+from gen.flow.executor import LocalExecutor
+from gen.flow.family import ReportContext, instantiate
+from gen.flow.record import COMMON_FIELDS
+from gen.flow.report import render_md
+from gen.ternary.family import FAMILY
+from gen.ternary.ocu import OPS_PER_MAC, ocu_energy, ocu_workload
+from verif.harness import dump_wrapper
 
 SEED = 20261124
 TINY = {"n_i": 4, "k": 3, "latency": 1}
@@ -128,15 +134,16 @@ def test_workload_densities_and_signs():
 
 
 def test_wrapper_has_the_ports_of_the_netlist():
+    """The bench's dump wrapper (gen.flow.bench.prepare writes it around the OCU's netlist)."""
     text = ("module other(a); input a; endmodule\n"
             "module top(clk, d, q);\n  input clk;\n  wire clk;\n  input [7:0] d;\n"
             "  output [3:0] q;\nendmodule\n")
-    v = wrapper_verilog(text, "top")
+    v = dump_wrapper(netlist_ports(text, "top"), "top", WRAPPER)
     assert "input wire clk" in v and "input wire [7:0] d" in v and "output wire [3:0] q" in v
     assert "top dut (.clk(clk), .d(d), .q(q));" in v and "$dumpvars(0, dut)" in v
-    assert " a" not in v.split("module ef_ocu_dump")[1].split(");")[0]
+    assert " a" not in v.split(f"module {WRAPPER}")[1].split(");")[0]
     with pytest.raises(EnergyError, match="not found"):
-        wrapper_verilog(text, "missing")
+        netlist_ports(text, "missing")
 
 
 @pytest.mark.parametrize("argv", [
@@ -154,18 +161,21 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, argv):
 
 
 def test_report_has_the_ternary_section(tmp_path, monkeypatch):
-    import json
-
-    from gen.report import build_report
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIBERTY", raising=False)
     monkeypatch.delenv("PDK_ROOT", raising=False)
-    index = build_report(tmp_path / "rep", points=[("exact", {"width": 4})], ops=50,
-                         seed=SEED, workers=1, progress=False,
-                         ocu_points=[("ternary_ocu", TINY), ("binary_ocu", TINY)],
-                         ocu_windows=16, ocu_densities=(0.0, 0.9))
-    rep = json.loads((index.parent / "report.json").read_text())
+    lines = []
+    options = {"points": [("ternary_ocu", TINY), ("binary_ocu", TINY)], "windows": 16,
+               "densities": (0.0, 0.9)}
+    ctx = ReportContext(tmp_path / "rep", None, None, SEED, 1, LocalExecutor(1), options, None,
+                        lambda m, w, s, eta: lines.append((m, w)))
+    section = next(s for s in FAMILY.report_sections() if s.name == "ocu")
+    assert section.default and section.steps(ctx) == 2
+    section.check(ctx)
+    rep = section.run(ctx)
+    assert list(rep) == ["ocu"] and len(lines) == 2
+    assert {k: rep["ocu"][k] for k in ("windows", "densities", "seed", "ops_per_mac")} == {
+        "windows": 16, "densities": [0.0, 0.9], "seed": SEED, "ops_per_mac": 2}
     recs = rep["ocu"]["records"]
     assert [(r["design"], r["density"]) for r in recs] == [
         ("ternary_ocu", 0.0), ("ternary_ocu", 0.9), ("binary_ocu", None)]
@@ -173,6 +183,48 @@ def test_report_has_the_ternary_section(tmp_path, monkeypatch):
     assert recs[1]["datapath_per_mac_fj"] < recs[0]["datapath_per_mac_fj"]
     assert recs[0]["binary_baseline"] == recs[2]["module"]
     assert recs[2]["energy_vs_binary_pct"] == 0
-    md = index.with_suffix(".md").read_text()
+    md = render_md(section.blocks(rep, ctx))
     assert "Ternary output-channel unit" in md and recs[2]["module"] in md
     assert "1 MAC = 2 operations" in md
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"points": [("ternary_engine", {"n_i": 4, "n_o": 4})]}, "OCU points must be"),
+    ({"windows": 15}, "OCU windows must be an integer between 16 and 8192"),
+    ({"densities": (0.5, 1.5)}, "Densities must be numbers between 0 and 1"),
+])
+def test_report_section_checks_its_options(tmp_path, options, match):
+    ctx = ReportContext(tmp_path, None, None, SEED, 1, LocalExecutor(1), options, None,
+                        lambda *a: None)
+    section = next(s for s in FAMILY.report_sections() if s.name == "ocu")
+    with pytest.raises(ValueError, match=match):
+        section.check(ctx)
+
+
+# the keys of the OCU result before the flow's one record (report.json must not change)
+OCU_KEYS = {
+    "module", "design", "params", "density", "measured_zero_fraction", "windows",
+    "macs_per_window", "ops_per_mac", "energy_per_window_fj", "energy_per_mac_fj",
+    "energy_per_op_fj", "switching_fj", "internal_fj", "leakage_fj", "input_switching_fj",
+    "groups", "per_module", "toggles_per_window", "workload_text", "seed", "liberty",
+    "liberty_path", "voltage_v", "period_ns", "slew_ns", "wire_load", "sim", "area_um2",
+    "area_ge", "cells", "unannotated_nets", "checked_results", "seconds", "limits", "cached"}
+
+
+def test_record_keys_and_text_through_the_family(tmp_path, monkeypatch):
+    """The family's energy hooks: the record's key set is the OCU result's, the text as the
+    CLI printed it."""
+    monkeypatch.chdir(tmp_path)
+    inst = instantiate("binary_ocu", TINY)
+    args = argparse.Namespace(density=None, windows=16, frames=None, seed=SEED)
+    FAMILY.check_energy(inst, args)
+    r = FAMILY.energy(inst, args, BenchOptions.make())
+    assert set(r.to_dict()) == OCU_KEYS and set(COMMON_FIELDS) <= OCU_KEYS
+    text = FAMILY.energy_text(r)
+    assert text.splitlines()[0] == f"{r.module}  [liberty: {r.liberty}]"
+    assert f"energy/MAC       {r.energy_per_mac_fj:.3f} fJ  (36 MACs per window)" in text
+    assert "workload         uniform random bits (no zeros): " in text
+    assert f"{r.checked_results} results matched the golden model" in text
+    with pytest.raises(ValueError, match="Windows must be an integer between 16 and 8192"):
+        FAMILY.check_energy(inst, argparse.Namespace(density=None, windows=8, frames=None,
+                                                     seed=SEED))

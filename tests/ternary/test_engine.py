@@ -1,12 +1,21 @@
-"""Tests of gen.engine_energy: gate-level energy of the ternary engine (sparsity sweep, a network
+"""Tests of gen.ternary.engine: gate-level energy of the ternary engine (sparsity sweep, a network
 per image), on a tiny engine (n_i = n_o = 4, k = 3, lines of 6 pixels)."""
+
+import argparse
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from gen.energy import EnergyError
-from gen.engine_energy import engine_energy, network_energy, network_layers
-from gen.flow.family import instantiate
+from gen.eda import activity, power
+from gen.flow.bench import BenchOptions, EnergyError, GateLevel
+from gen.flow.executor import LocalExecutor
+from gen.flow.family import ReportContext, instantiate
+from gen.flow.report import render_md
+from gen.ternary import report
+from gen.ternary.cli import engine_energy_text
+from gen.ternary.engine import engine_energy, network_energy, network_layers
+from gen.ternary.family import FAMILY
 from sim_models.ternary import TernaryLayer, TernaryNetwork
 
 SEED = 20261124
@@ -140,32 +149,26 @@ def test_cli_dispatch(capsys):
     assert "argument --density: must be a finite number from 0 to 1, not 2" in err
 
 
-def test_energy_error_is_raised_not_zero(monkeypatch, dirs):
-    """A run without toggles is an error, never an energy of 0."""
-    from gen import engine_energy as ee
+def test_energy_error_is_raised_not_zero(monkeypatch):
+    """A run without toggles is an error, never an energy of 0 (the bench's window energy, which
+    the sweep and the network runs use for every stretch)."""
 
     class Quiet:
         def __init__(self):
             self.total = type("T", (), {"total": 0.0})()
             self.input_switching = 0.0
 
-    run = ee._Run.__new__(ee._Run)
-    run.inst = instantiate("ternary_engine", TINY)
-    run.vcd = "none.vcd"
-    monkeypatch.setattr(ee._Run, "_activity", lambda self, a, b: None)
-    from gen.eda import power
-
+    gl = GateLevel(instantiate("ternary_engine", TINY), None, None, None, None, None)
+    options = SimpleNamespace(liberty=SimpleNamespace(library=None), wire_load="default",
+                              slew=None)
+    monkeypatch.setattr(activity, "read_activity", lambda *a, **k: None)
     monkeypatch.setattr(power, "analyse", lambda *a, **k: Quiet())
-    run.nl = run.library = None
-    run.wire_load, run.slew = "default", None
     with pytest.raises(EnergyError, match="came out as zero"):
-        run.energy(0.0, 10.0)
+        gl.energy("none.vcd", "ef_gate_dump.dut", 0.0, 10.0, options)
 
 
 def test_report_section_renders_the_sweep(sweep):
     """The report's engine section tabulates the measured sweep, densities in order."""
-    from gen import report
-
     engine = {"point": TINY, "module": sweep[0.0].module, "frames": 2, "densities": [0.0, 0.9],
               "seed": SEED, "sim": sweep[0.0].sim,
               "sweep": [sweep[0.0].to_dict(), sweep[0.9].to_dict()], "digits": None,
@@ -178,3 +181,71 @@ def test_report_section_renders_the_sweep(sweep):
     assert rows[1][1] == f"{sweep[0.9].energy_per_mac_fj:.2f}"
     text = " ".join(str(b) for b in blocks)
     assert "% less" in text and sweep[0.0].module in text
+
+
+# the keys of the engine's sweep result before the flow's one record (report.json must not
+# change)
+SWEEP_KEYS = {
+    "module", "params", "density", "measured_zero_fraction", "frames", "frame_shape",
+    "channels", "windows", "output_pixels", "macs", "ops_per_mac", "cycles", "energy_fj",
+    "energy_per_pixel_fj", "energy_per_mac_fj", "energy_per_op_fj", "switching_fj",
+    "internal_fj", "leakage_fj", "input_switching_fj", "fetch_fj", "fetch_cycles", "groups",
+    "parts", "toggles_per_cycle", "workload_text", "seed", "liberty", "liberty_path",
+    "voltage_v", "period_ns", "slew_ns", "wire_load", "sim", "area", "cells",
+    "unannotated_nets", "checked_pixels", "seconds", "limits", "cached"}
+
+
+def test_record_keys_and_the_family_hooks(sweep, dirs):
+    r = sweep[0.9]
+    assert set(r.to_dict()) == SWEEP_KEYS
+    text = FAMILY.energy_text(r)
+    assert text == engine_energy_text(r)
+    assert f"energy/MAC       {r.energy_per_mac_fj:.3f} fJ  ({r.macs} MACs" in text
+    assert f"{r.checked_pixels} output pixels matched the golden model" in text
+    # the family's energy hook measures the same (from the cache)
+    inst = instantiate("ternary_engine", TINY)
+    args = argparse.Namespace(density=0.9, frames=2, windows=None, seed=SEED)
+    FAMILY.check_energy(inst, args)
+    again = FAMILY.energy(inst, args, BenchOptions.make(**dirs))
+    assert again.cached and again.to_dict() == {**r.to_dict(), "cached": True,
+                                                 "seconds": again.seconds}
+    with pytest.raises(ValueError, match="Frames must be an integer between 1 and 256"):
+        FAMILY.check_energy(inst, argparse.Namespace(density=None, frames=0, windows=None,
+                                                     seed=SEED))
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"point": {"n_i": 0}}, "N_I must be an integer between 1 and 256"),
+    ({"frames": 0}, "Engine frames must be an integer between 1 and 256"),
+    ({"densities": (2,)}, "Densities must be numbers between 0 and 1"),
+    ({"ocu_windows": 9000}, "OCU windows must be an integer between 16 and 8192"),
+])
+def test_report_section_checks_its_options(tmp_path, options, match):
+    ctx = ReportContext(tmp_path, None, None, SEED, 1, LocalExecutor(1), options, None,
+                        lambda *a: None)
+    section = next(s for s in FAMILY.report_sections() if s.name == "engine")
+    with pytest.raises(ValueError, match=match):
+        section.check(ctx)
+
+
+def test_report_section_runs_the_sweep(tmp_path, monkeypatch):
+    """The engine section through a ReportContext: the sweep only (no digits), one frame."""
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    options = {"point": TINY, "frames": 1, "digits": False, "densities": (0.0,)}
+    ctx = ReportContext(tmp_path / "rep", None, None, SEED, 1, LocalExecutor(1), options, None,
+                        lambda m, w, s, eta: lines.append((m, w)))
+    section = next(s for s in FAMILY.report_sections() if s.name == "engine")
+    assert section.steps(ctx) == 1
+    part = section.run(ctx)
+    eng = part["engine"]
+    assert list(part) == ["engine"] and len(lines) == 1 and "engine d=0: " in lines[0][1]
+    assert eng["module"] == instantiate("ternary_engine", TINY).module
+    assert eng["frames"] == 1 and eng["densities"] == [0.0] and eng["seed"] == SEED
+    assert eng["digits"] is None and eng["digits_rtl"] is None
+    assert [r["density"] for r in eng["sweep"]] == [0.0]
+    assert set(eng["sweep"][0]) == SWEEP_KEYS
+    md = render_md(section.blocks(part, ctx))
+    assert "Ternary engine: energy per MAC versus zero density" in md
+    ctx.options = {"point": False, "digits": False}
+    assert section.steps(ctx) == 0 and section.run(ctx) == {"engine": None}
