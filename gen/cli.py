@@ -156,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     for fam in registry.families().values():
         fam.add_report_options(p)
     _energy_parser(sub)
+    _FAMILY_COMMANDS.clear()
     for fam in registry.families().values():
         for name, handler in fam.add_commands(sub).items():
             if name in COMMANDS or name in _FAMILY_COMMANDS:
