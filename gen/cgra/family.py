@@ -16,6 +16,8 @@ from sim_models.cgra.fabric_file import load
 from sim_models.cgra.programs import KERNELS
 
 from . import asm_cli
+from .fabric import measure_kernel
+from .report import CgraSection
 
 
 def _cgra_fabric(fabric: str, mul: str):
@@ -65,10 +67,7 @@ class CgraFamily(Family):
     title = "R-Blocks-style CGRA fabrics (tiles, networks, assembler)"
     order = 40
     designs = DESIGNS
-
-    # gen.cgra.fabric and gen.cgra.report import the fabric's cocotb module for its clock, and
-    # with it cocotb (some 0.3 s): they are loaded when a CGRA measurement or the report runs,
-    # not with every command of the CLI (imports within the family)
+    operation = "a kernel run, from start to done (configuration and loading excluded)"
 
     def energy_options(self) -> Sequence[EnergyOption]:
         return (EnergyOption("--kernel", {"help": f"cgra: kernel to run ({', '.join(KERNELS)}; "
@@ -80,8 +79,6 @@ class CgraFamily(Family):
             raise ValueError(f"Kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
 
     def energy(self, point: Instance, args: argparse.Namespace, options):
-        from .fabric import measure_kernel
-
         return measure_kernel(point, _kernel(args), args.seed, options)
 
     def energy_text(self, record) -> str:
@@ -92,8 +89,6 @@ class CgraFamily(Family):
         return {"asm": asm_cli.cmd_asm}
 
     def report_sections(self) -> Sequence[ReportSection]:
-        from .report import CgraSection
-
         return (CgraSection(),)
 
     def rtl_check(self, design: str) -> str | None:
