@@ -19,15 +19,11 @@ import pytest
 from gen.cli import main
 from gen.eda import synth
 from gen.eda.liberty import default_library_path
-from gen.energy import EnergyError, library_for
-from gen.flow.family import instantiate
+from gen.energy import library_for
 from gen.report import (
     DEVIATION_LIMIT_PCT,
     DRUM_PAPER,
-    ReportError,
     build_report,
-    error_record,
-    pareto_front,
 )
 
 # the signed exact array is left out on purpose: the report adds the missing reference itself
@@ -54,17 +50,6 @@ def _run(work: Path, out: str, **kw) -> tuple[Path, str]:
 
 def _table_modules(text: str) -> set[str]:
     return set(re.findall(r"\b(?:mul_(?:array|booth)|drum|roup)_[su]\d+\w*", text))
-
-
-def test_pareto_front_excludes_dominated_points():
-    pts = [(0.0, 10.0), (1.0, 5.0), (2.0, 6.0), (1.5, 5.0), (3.0, 1.0), (0.5, 12.0),
-           (3.0, 1.0)]
-    # (2, 6) is beaten by (1, 5); (1.5, 5) ties on energy but has more error; (0.5, 12) is
-    # beaten by (0, 10); the two equal points (3, 1) dominate neither each other
-    assert pareto_front(pts) == [0, 1, 4, 6]
-    assert pareto_front([]) == []
-    assert pareto_front([(2.0, 2.0)]) == [0]
-    assert pareto_front([(0.0, 3.0), (1.0, 2.0), (2.0, 1.0)]) == [0, 1, 2]  # all on the front
 
 
 def _check_files(index: Path, rep: dict) -> None:
@@ -169,31 +154,6 @@ def test_report_on_a_subset(tmp_path):
     assert all(r["energy_cached"] for r in rep1["records"])  # same points: cache hits
     assert [r["energy_per_op_fj"] for r in rep1["records"]] == \
         [r["energy_per_op_fj"] for r in rep["records"]]
-
-
-def test_failing_point_aborts_with_its_name(tmp_path, monkeypatch):
-    from gen import energy
-
-    def broken(inst, **kw):
-        raise EnergyError(f"the gate-level netlist of {inst.module} disagrees")
-
-    monkeypatch.setattr(energy, "energy", broken)
-    # the first job is the (added) reference, the only one before the abort
-    with pytest.raises(ReportError, match=r"design point mul_array_u8 .*: EnergyError: .*"
-                                          "mul_array_u8 disagrees"):
-        _run(tmp_path, "broken", points=[("drum", {"width": 8, "k": 4})], workers=1)
-    assert not (tmp_path / "broken" / "report.json").exists()
-    assert not (tmp_path / "broken" / "index.html").exists()
-
-
-def test_error_records_exhaustive_up_to_8_bits_when_sampled(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the metrics cache lives under ./build/cache
-    r8 = error_record(instantiate("drum", {"width": 8, "k": 4}), samples=2000)
-    assert r8["exhaustive"] and r8["samples"] == 65536
-    r16 = error_record(instantiate("drum", {"width": 16, "k": 6}), samples=2000)
-    assert not r16["exhaustive"] and r16["samples"] == 2000 and r16["mred_pct"] > 0
-    exact = error_record(instantiate("exact", {"width": 16, "arch": "booth"}), samples=2000)
-    assert exact["ep_pct"] == 0 and exact["wce"] == 0
 
 
 def test_cli_report_rejects_bad_options(capsys):
