@@ -77,7 +77,7 @@ from sim_models.ternary import TernaryLayer
 from verif.ternary import engine as ve
 
 from . import digits
-from .ocu import ocu_energy
+from .ocu import ocu_energy, trits
 
 __all__ = ["NetworkEnergyResult", "engine_energy", "sweep_energy", "network_energy",
            "digits_energy", "network_layers", "engine_area", "sweep_layer", "check_sweep",
@@ -170,12 +170,6 @@ def check_sweep(inst: Instance, density: float | None, frames: int, seed: int) -
     return density
 
 
-def _trits(rng: np.random.Generator, shape: tuple, density: float) -> np.ndarray:
-    """Trits that are 0 with probability ``density``, else +1/-1 with equal probability."""
-    sign = 2 * rng.integers(0, 2, size=shape) - 1
-    return np.where(rng.random(shape) < density, 0, sign).astype(np.int64)
-
-
 def sweep_layer(inst: Instance, density: float, frames: int, seed: int):
     """The layer and frames of one sweep measurement.
 
@@ -200,10 +194,10 @@ def sweep_layer(inst: Instance, density: float, frames: int, seed: int):
     p = inst.params
     n_i, n_o, k, w = p["n_i"], p["n_o"], p["k"], p["image_width"]
     rng = np.random.default_rng(seed)
-    weights = _trits(rng, (n_o, k, k, n_i), density)
+    weights = trits(rng, (n_o, k, k, n_i), density)
     q = k * k * n_i // 4
     bounds = np.sort(rng.integers(-q, q, size=(n_o, 2), endpoint=True), axis=1)
-    images = _trits(rng, (frames, w, w, n_i), density)
+    images = trits(rng, (frames, w, w, n_i), density)
     layer = TernaryLayer(weights, bounds[:, 0], bounds[:, 1], padding="same")
     text = (f"one {k}x{k} SAME layer {n_i} -> {n_o} channels on {frames} frames of {w}x{w} "
             f"pixels; trits of frames and weights 0 with probability {density:g}, else +1/-1 "

@@ -55,8 +55,8 @@ from gen.flow.design import Instance
 from gen.flow.record import EnergyRecord
 
 __all__ = ["OCU_DESIGNS", "OCUStimulus", "ocu_energy", "measure_ocu", "check_ocu",
-           "ocu_workload", "OPS_PER_MAC", "DEFAULT_WINDOWS", "DEFAULT_DENSITY", "MAX_WINDOWS",
-           "BUILD_ROOT", "CACHE", "EnergyError"]
+           "ocu_workload", "trits", "OPS_PER_MAC", "DEFAULT_WINDOWS", "DEFAULT_DENSITY",
+           "MAX_WINDOWS", "BUILD_ROOT", "CACHE", "EnergyError"]
 
 _FLOW_VERSION = "ocu-3"
 #: Designs this flow measures.
@@ -89,7 +89,7 @@ def _check_density(inst: Instance, density: float | None) -> float | None:
     return float(density)
 
 
-def _trits(rng: np.random.Generator, shape: tuple, density: float) -> np.ndarray:
+def trits(rng: np.random.Generator, shape: tuple, density: float) -> np.ndarray:
     """Trits that are 0 with probability ``density``, else +1/-1 with equal probability."""
     sign = 2 * rng.integers(0, 2, size=shape) - 1
     return np.where(rng.random(shape) < density, 0, sign)
@@ -129,8 +129,8 @@ def ocu_workload(inst: Instance, windows: int, density: float | None,
         text = (f"uniform random bits (+1/-1; a zero density does not apply to binary "
                 f"operands), threshold uniform in [{-q}, {q}], seed {seed}")
         return x, w, th, text
-    w = _TRIT_CODE[_trits(rng, (k, k, n_i), density) + 1]
-    x = _TRIT_CODE[_trits(rng, (windows, k, k, n_i), density) + 1]
+    w = _TRIT_CODE[trits(rng, (k, k, n_i), density) + 1]
+    x = _TRIT_CODE[trits(rng, (windows, k, k, n_i), density) + 1]
     lo, hi = sorted(int(v) for v in rng.integers(-q, q, size=2, endpoint=True))
     text = (f"trits of windows and weights 0 with probability {density:g}, else +1/-1 "
             f"equiprobable; thresholds lo <= hi uniform in [{-q}, {q}]; seed {seed}")
