@@ -15,11 +15,12 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-PERIOD_NS = 10
+from verif.stream import PERIOD_NS, reset, start_clock
+
+__all__ = ["PERIOD_NS", "cgra_run"]
 
 
 async def _scan(dut, bits: str) -> None:
@@ -69,14 +70,11 @@ async def cgra_run(dut):
     """Configure the fabric, load the program and data, run it to ``halt``, read back."""
     with open(os.environ["EF_JOB"]) as f:
         job = json.load(f)
-    cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
+    start_clock(dut)
     for name in ("cfg_in", "cfg_shift", "imem_we", "imem_id", "imem_addr", "imem_data",
                  "mem_we", "mem_lsu", "mem_addr", "mem_wdata", "start"):
         getattr(dut, name).value = 0
-    dut.rst.value = 1
-    for _ in range(2):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    await reset(dut)
     await _scan(dut, job["cfg_bits"])
     await _write_imem(dut, job["imem"])
     await _write_mem(dut, job["mem"])

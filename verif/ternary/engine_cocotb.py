@@ -8,14 +8,16 @@ back-pressure and gap probabilities and their seed) comes from the JSON file nam
 stretch, the cycle count and any protocol violation. Comparison with the golden model is done
 by :meth:`verif.ternary.engine.EnginePlan.check` outside the simulator.
 
-One coroutine does everything, one iteration per clock (cheaper than a coroutine per stream):
-the *driver* is a plain generator executing the steps in the order of
-``tests/ternary/test_engine_hw.py``'s ``run_plan`` (all weight writes; per layer: wait for all
-outputs of the layer before, set the descriptor, wait until ``busy`` is low, write the
-thresholds, stream the frames, each pixel preceded by an idle cycle with probability ``gaps``),
-each transfer offered until taken; the *monitor* drops ``o_stream.ready`` with probability
-``stall``, records every transfer and checks that an offered output is held unchanged until
-taken and that ``th_stream`` is never ready while the engine is busy or a pixel is offered.
+One coroutine does everything, one iteration per clock (cheaper than a coroutine per stream), with
+the stream parts of :mod:`verif.stream`: the *driver* is a plain generator executing the steps
+in the order of ``tests/ternary/test_engine_hw.py``'s ``run_plan`` (all weight writes; per
+layer: wait for all outputs of the layer before, set the descriptor, wait until ``busy`` is
+low, write the thresholds, stream the frames, each pixel preceded by an idle cycle with
+probability ``gaps``), queueing each word on a :class:`~verif.stream.StreamSource` and waiting
+until it is taken; a :class:`~verif.stream.StreamSink` drops ``o_stream.ready`` with
+probability ``stall``, records every transfer and checks that an offered output is held
+unchanged until taken; the loop checks that ``th_stream`` is never ready while the engine is
+busy or a pixel is offered.
 """
 
 from __future__ import annotations
@@ -25,28 +27,32 @@ import os
 import random
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ReadOnly, RisingEdge
 from cocotb.utils import get_sim_time
 
-PERIOD_NS = 10
+from verif.stream import PERIOD_NS, Cycles, StreamSink, StreamSource, reset, start_clock
+
+__all__ = ["PERIOD_NS", "engine_plan"]
+
 _STREAMS = ("i_stream", "w_stream", "th_stream")
+#: What the driver yields while a queued word waits to be taken.
+_WAIT = ("wait",)
 
 
-def _driver(job: dict, outputs: list, timing: list, rng: random.Random, now):
-    """The driver as a generator: yields ``(stream, payload)`` to offer a transfer this cycle
-    (``None`` to stay idle, ``("layer", word)`` to set the descriptor, ``("idle",)`` to wait
-    for ``busy`` low) and is sent the cycle's sample (``taken``; ``busy``, read for the last
-    two only)."""
+def _driver(job: dict, sources: dict, outputs: list, timing: list, rng: random.Random, now):
+    """The driver as a generator, advanced once per cycle just after the edge: yields ``None``
+    or ``_WAIT`` to stay idle (``_WAIT`` while a word queued on one of ``sources`` is not taken
+    yet), ``("layer", word)`` to set the descriptor, ``("idle",)`` to wait for ``busy`` low,
+    and is sent the cycle's sample (``busy``, read for the last two only)."""
     layer = -1
     expected = job["expected"]
     gaps = job["gaps"]
+    w_src, th_src, i_src = sources["w_stream"], sources["th_stream"], sources["i_stream"]
     for step in job["steps"]:
         op = step["op"]
         if op == "weights":
-            for word in step["words"]:
-                while not (yield ("w_stream", word))["taken"]:
-                    pass
+            w_src.extend(step["words"])
+            while not w_src.idle:
+                yield _WAIT
         elif op == "layer":
             layer += 1
             if layer:
@@ -56,9 +62,9 @@ def _driver(job: dict, outputs: list, timing: list, rng: random.Random, now):
             while sample["busy"]:
                 sample = yield ("idle",)
         elif op == "thresholds":
-            for word in step["words"]:
-                while not (yield ("th_stream", word))["taken"]:
-                    pass
+            th_src.extend(step["words"])
+            while not th_src.idle:
+                yield _WAIT
         else:
             if step.get("chain"):
                 pixels = [sum(b << (8 * i) for i, b in enumerate(p["pixel"]))
@@ -73,8 +79,9 @@ def _driver(job: dict, outputs: list, timing: list, rng: random.Random, now):
                     yield None
                 if n == 0:
                     timing[layer]["start_ns"], timing[layer]["start_cycle"] = now()
-                while not (yield ("i_stream", pixel))["taken"]:
-                    pass
+                i_src.put(pixel)
+                while not i_src.idle:
+                    yield _WAIT
                 if n == 0:  # the edge that took the first pixel (after any weight fetch)
                     timing[layer]["stream_ns"], timing[layer]["stream_cycle"] = now()
 
@@ -101,83 +108,58 @@ async def engine_plan(dut):
     timing = [{} for _ in expected]
     errors: list[str] = []
 
-    cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
-    for name in _STREAMS:
-        getattr(dut, f"{name}__valid").value = 0
-        getattr(dut, f"{name}__payload").value = 0
+    start_clock(dut)
+    sources = {name: StreamSource(dut, name) for name in _STREAMS}
+    for source in sources.values():
+        source.init()
     dut.layer.value = 0
-    dut.o_stream__ready.value = 0
-    dut.rst.value = 1
-    for _ in range(2):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    # o_stream.ready: one draw per cycle when stalls are asked for
+    sink = StreamSink(dut, "o_stream",
+                      ready=(lambda _cycle: rng.random() >= stall) if stall else None)
+    sink.init()
+    await reset(dut)
 
-    def now() -> tuple[float, int]:
-        return get_sim_time(unit="ns"), cycle
-
-    signals = {name: (getattr(dut, f"{name}__valid"), getattr(dut, f"{name}__ready"),
-                      getattr(dut, f"{name}__payload")) for name in _STREAMS}
-    o_valid, o_ready, o_payload = dut.o_stream__valid, dut.o_stream__ready, dut.o_stream__payload
+    monitor = sink.monitor
     busy, th_ready = dut.busy, dut.th_stream__ready
-    driver = _driver(job, outputs, timing, rng, now)
+    i_src = sources["i_stream"]
+    # the driver runs just after each edge, before the parts drive the next cycle
+    cycles = Cycles(dut.clk, [*sources.values(), sink])
+    driver = _driver(job, sources, outputs, timing, rng, cycles.now)
     request = next(driver)
-    driving = None  # the stream whose valid is high
-    held = None  # an output offered and not taken (must stay unchanged)
     layer = 0  # the layer the driver works on (its descriptor set last)
-    cycle = 0
-    start_ns = get_sim_time(unit="ns")
+    start_ns = cycles.start_ns
     descriptors = 0
     done = False
-    ready_set = None  # the o_stream.ready driven last
+    sink.start()
     while not done:
+        cycle = cycles.cycle
         if cycle > max_cycles:
             errors.append(f"timeout after {cycle} cycles; outputs per layer "
                           f"{[len(o) for o in outputs]} of {expected}")
             break
         # drive (writable phase, just after an edge)
-        stream = None
-        if request is not None:
-            if request[0] == "idle":
-                pass
-            elif request[0] == "layer":
-                dut.layer.value = request[1]
-                layer = min(descriptors, len(outputs) - 1)
-                descriptors += 1
-                timing[layer]["desc_ns"], timing[layer]["desc_cycle"] = now()
-            else:
-                stream = request[0]
-                signals[stream][2].value = request[1]
-        if stream != driving:
-            if driving is not None:
-                signals[driving][0].value = 0
-            if stream is not None:
-                signals[stream][0].value = 1
-            driving = stream
-        ready = 1 if not stall else int(rng.random() >= stall)
-        if ready != ready_set:
-            o_ready.value = ready_set = ready
-        # monitor (settled values before the edge decide the transfers)
-        await ReadOnly()
-        taken = stream is not None and bool(int(signals[stream][1].value))
+        if request is not None and request[0] == "layer":
+            dut.layer.value = request[1]
+            layer = min(descriptors, len(outputs) - 1)
+            descriptors += 1
+            timing[layer]["desc_ns"], timing[layer]["desc_cycle"] = cycles.now()
+        # the sources and the sink drive, the settled values decide the transfers
+        await cycles.settle()
         is_busy = 0
         if int(th_ready.value):  # never while busy or while a pixel is offered
             is_busy = int(busy.value)
-            if is_busy or stream == "i_stream":
+            if is_busy or i_src.offering:
                 errors.append(f"cycle {cycle}: th_stream ready while the engine is busy")
         elif request is not None and request[0] in ("layer", "idle"):
             is_busy = int(busy.value)
-        valid = int(o_valid.value)
-        raw = None
-        if valid or held is not None:
-            try:
-                raw = int(o_payload.value)
-            except ValueError:
-                errors.append(f"cycle {cycle}: o_stream payload holds X/Z: {o_payload.value}")
-                break
-        if held is not None and (not valid or raw != held):
-            errors.append(f"cycle {cycle}: an offered output changed before it was taken")
+        if monitor.violations:
+            errors.extend(monitor.violations)
+            monitor.violations.clear()
+        if monitor.unknown:
+            break
         last = False
-        if valid and ready:
+        if monitor.fired:
+            raw = monitor.transfers[-1][1]
             pixel = raw >> p_off
             sums = raw >> s_off
             outputs[layer].append({
@@ -187,31 +169,24 @@ async def engine_plan(dut):
                 "illegal": raw >> i_off & 1,
             })
             last = len(outputs[layer]) == expected[layer]
-            held = None
-        else:
-            held = raw if valid else None
-        await RisingEdge(dut.clk)
-        if last:  # the edge that took the layer's last output
-            timing[layer]["end_ns"], timing[layer]["end_cycle"] = now()
-        cycle += 1
+        await cycles.tick()
+        if last:  # the edge that took the layer's last output (ending cycle ``cycle``)
+            timing[layer]["end_ns"], timing[layer]["end_cycle"] = get_sim_time(unit="ns"), cycle
         if errors:
             break
         try:
-            request = driver.send({"taken": taken, "busy": is_busy})
+            request = driver.send({"busy": is_busy})
         except StopIteration:
             request = None
         done = len(outputs[-1]) >= expected[-1] and request is None
-    for name in _STREAMS:
-        signals[name][0].value = 0
-    o_ready.value = 0
+    for source in sources.values():
+        source.clear()
+    sink.stop()
     # nothing more may come out
-    for _ in range(4):
-        await ReadOnly()
-        extra = int(o_valid.value)
-        await RisingEdge(dut.clk)
-        if extra and not errors:
-            errors.append(f"o_stream offers an output beyond the {expected[-1]} expected of "
-                          "the last layer")
+    if await monitor.offers(dut.clk, 4) and not errors:
+        errors.append(f"o_stream offers an output beyond the {expected[-1]} expected of "
+                      "the last layer")
     with open(os.environ["EF_RESULT"], "w") as f:
-        json.dump({"layers": outputs, "timing": timing, "cycles": cycle, "start_ns": start_ns,
-                   "end_ns": get_sim_time(unit="ns"), "errors": errors}, f)
+        json.dump({"layers": outputs, "timing": timing, "cycles": cycles.cycle,
+                   "start_ns": start_ns, "end_ns": get_sim_time(unit="ns"), "errors": errors},
+                  f)

@@ -13,75 +13,45 @@ import json
 import os
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ReadOnly, RisingEdge
-from cocotb.utils import get_sim_time
 
-PERIOD_NS = 10
+from verif.stream import PERIOD_NS, Cycles, StreamSink, StreamSource, reset, start_clock
 
-
-async def _write(dut, stream: str, payload: int) -> None:
-    """Offer one transfer on ``stream`` and hold it until it is taken (valid/ready)."""
-    getattr(dut, f"{stream}__payload").value = payload
-    getattr(dut, f"{stream}__valid").value = 1
-    while True:
-        await ReadOnly()
-        taken = int(getattr(dut, f"{stream}__ready").value)
-        await RisingEdge(dut.clk)
-        if taken:
-            break
-    getattr(dut, f"{stream}__valid").value = 0
+__all__ = ["PERIOD_NS", "ocu_stream"]
 
 
 async def _run_set(dut, vset: dict, max_cycles: int) -> dict:
     """Load weights and thresholds, stream the windows back to back, collect every result."""
-    for payload in vset["weights"]:
-        await _write(dut, "w_stream", payload)
-    await _write(dut, "th_stream", vset["thresholds"])
+    w, th = StreamSource(dut, "w_stream"), StreamSource(dut, "th_stream")
+    i = StreamSource(dut, "i_stream")
+    o = StreamSink(dut, "o_stream", ready=vset["ready"])
+    cycles = Cycles(dut.clk, [w, th, i, o])
+    # one word in flight at a time: the weights, then the thresholds
+    w.extend(vset["weights"])
+    while not w.idle:
+        await cycles.step()
+    th.put(vset["thresholds"])
+    while not th.idle:
+        await cycles.step()
     windows = vset["windows"]
-    ready = vset["ready"] or [1]
     n_results = vset["results"]
-    results: list[int] = []
-    accepted: list[int] = []
-    sent = cycle = 0
     # the streaming loop starts on a rising edge: cycle c ends at start_ns + (c + 1) * PERIOD_NS
-    start_ns = get_sim_time(unit="ns")
-    while len(results) < n_results:
-        if cycle > max_cycles:
+    cycles.restart()
+    i.extend(windows)
+    o.start()
+    while o.count < n_results:
+        if cycles.cycle > max_cycles:
             raise AssertionError(
-                f"set {vset['name']}: timeout after {cycle} cycles, {sent} of {len(windows)} "
-                f"windows accepted, {len(results)} of {n_results} results")
-        # drive (writable phase, just after an edge)
-        if sent < len(windows):
-            dut.i_stream__payload.value = windows[sent]
-            dut.i_stream__valid.value = 1
-        else:
-            dut.i_stream__valid.value = 0
-        o_ready = ready[cycle % len(ready)]
-        dut.o_stream__ready.value = o_ready
-        # monitor (settled values before the edge decide the transfers)
-        await ReadOnly()
-        take_in = sent < len(windows) and int(dut.i_stream__ready.value)
-        take_out = o_ready and int(dut.o_stream__valid.value)
-        if take_out:
-            results.append(int(dut.o_stream__payload.value))
-        await RisingEdge(dut.clk)
-        if take_in:
-            accepted.append(cycle)
-            sent += 1
-        cycle += 1
-    dut.i_stream__valid.value = 0
-    dut.o_stream__ready.value = 0
+                f"set {vset['name']}: timeout after {cycles.cycle} cycles, {i.sent} of "
+                f"{len(windows)} windows accepted, {o.count} of {n_results} results")
+        await cycles.step()
+    i.clear()
+    o.stop()
     # nothing more may come out
-    for _ in range(4):
-        await ReadOnly()
-        extra = int(dut.o_stream__valid.value)
-        await RisingEdge(dut.clk)
-        if extra:
-            raise AssertionError(f"set {vset['name']}: o_stream offers a result beyond the "
-                                 f"{n_results} expected")
-    return {"name": vset["name"], "results": results, "accepted": accepted,
-            "start_ns": start_ns}
+    if await o.monitor.offers(dut.clk, 4):
+        raise AssertionError(f"set {vset['name']}: o_stream offers a result beyond the "
+                             f"{n_results} expected")
+    return {"name": vset["name"], "results": o.payloads, "accepted": i.accepted,
+            "start_ns": cycles.start_ns}
 
 
 @cocotb.test()
@@ -89,15 +59,11 @@ async def ocu_stream(dut):
     """Drive every vector set of the job through the unit and record what comes out."""
     with open(os.environ["EF_JOB"]) as f:
         job = json.load(f)
-    cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
+    start_clock(dut)
     for name in ("i_stream", "w_stream", "th_stream"):
-        getattr(dut, f"{name}__valid").value = 0
-        getattr(dut, f"{name}__payload").value = 0
-    dut.o_stream__ready.value = 0
-    dut.rst.value = 1
-    for _ in range(2):
-        await RisingEdge(dut.clk)
-    dut.rst.value = 0
+        StreamSource(dut, name).init()
+    StreamSink(dut, "o_stream").init()
+    await reset(dut)
     out = []
     for vset in job["sets"]:
         max_cycles = 16 * (len(vset["windows"]) + 16)
