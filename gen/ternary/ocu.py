@@ -254,7 +254,7 @@ class OCUStimulus(Stimulus):
         return start, start + self.measured * _period_ns(), self.measured
 
     def record(self, m: Measurement) -> dict:
-        """The fields of today's OCU result beyond the common ones (see :func:`ocu_energy`)."""
+        """The OCU's own fields of the record (listed in :func:`ocu_energy`)."""
         res, split, sres = m.power, m.split, m.gl.synth
         macs = self.inst.component.n_products
         per_window = split["total_fj"]
