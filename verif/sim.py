@@ -24,6 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from hw import verilog
 from verif.atomic import atomic_write, stamp_current
 
 __all__ = ["SIMULATORS", "SimulatorError", "MIN_VERILATOR", "VERILATOR_WAIVERS", "select",
@@ -308,8 +309,6 @@ def verilog_of(component, name: str) -> str:
     to_verilog = getattr(component, "to_verilog", None)
     if to_verilog is not None:
         return to_verilog(name)
-    from hw import verilog
-
     return verilog.convert(component, name)
 
 

@@ -39,6 +39,9 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gen.eda.files import atomic_write
+from hw import verilog
+
 if TYPE_CHECKING:
     from .design import Instance
 
@@ -74,8 +77,6 @@ def tool_versions() -> dict[str, str]:
 
 def convert(inst: Instance) -> str:
     """Elaborate ``inst`` and return its Verilog text (:func:`hw.verilog.convert`)."""
-    from hw import verilog
-
     to_verilog = getattr(inst.component, "to_verilog", None)
     if to_verilog is not None:  # blocks that emit shared submodules once (TernaryEngine, CGRA)
         return to_verilog(inst.module)
@@ -208,8 +209,6 @@ def emit(inst: Instance, outdir: Path | str) -> Emitted:
 def _write(path: Path, text: str) -> None:
     """Write only when the content changes, so timestamps (and make) stay quiet on reruns;
     atomically, so an interrupted run never leaves half a file."""
-    from gen.eda.files import atomic_write
-
     try:
         if path.read_bytes() == text.encode("utf-8"):
             return

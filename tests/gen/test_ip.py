@@ -26,7 +26,7 @@ from gen.flow.ip import emit
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the example mesh of disjoint switchboxes (a small design with switchbox modules)
-SMALL_MESH = str(ROOT / "gen" / "cgra" / "fabrics" / "small_mesh.toml")
+SMALL_MESH = str(ROOT / "sim_models" / "cgra" / "fabrics" / "small_mesh.toml")
 
 #: (design, parameters, slow): the default set, then every other design at its defaults
 POINTS = [

@@ -29,6 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.cgra import CGRA
+from sim_models.approx import DrumModel, ExactModel, RoupModel
+from sim_models.cgra import CGRAModel
+from sim_models.cgra import config as cfg
+from sim_models.cgra.asm import assemble
+from sim_models.cgra.fabric_file import load
+from sim_models.cgra.programs import kernel as get_kernel
+
 from .. import sim as _sim
 from ..point import Design, DesignPoint
 
@@ -85,8 +93,6 @@ def job(fabric, config: int, imems: Mapping[str, list[int]],
     synthesised netlist's memories start unknown). The RF has no host port: programs must
     write a register before reading it on a netlist.
     """
-    from sim_models.cgra import config as cfg
-
     ids = {spec.name: spec.index for spec in fabric.ids}
     lsus = [fu for fu in fabric.fus if fu.type == "lsu"]
     lsu_index = {fu.name: i for i, fu in enumerate(lsus)}
@@ -231,10 +237,6 @@ def design_point(fabric: str = "small", mul: str = "") -> DesignPoint:
     TypeError, ValueError
         For a fabric that cannot be loaded or a MUL kind the fabric refuses.
     """
-    from hw.cgra import CGRA
-    from sim_models.cgra import CGRAModel
-    from sim_models.cgra.fabric_file import load
-
     fab = load(fabric)
     if mul:
         fab = fab.with_mul(mul)
@@ -249,9 +251,6 @@ def run_kernel(kernel: str, *, fabric: str = "small", mul: str = "", seed: int =
 
     Returns the report and ``{"result", "reference", "cycles"}``.
     """
-    from sim_models.cgra.asm import assemble
-    from sim_models.cgra.programs import kernel as get_kernel
-
     inst = design_point(fabric, mul)
     fab = inst.model.fabric
     k = get_kernel(kernel)
@@ -275,8 +274,6 @@ def run_kernel(kernel: str, *, fabric: str = "small", mul: str = "", seed: int =
 def multiplier_function(fabric, tile: str):
     """The product function of MUL tile ``tile`` (exact, DRUM or ROUP, signed ``width``-bit
     operands) as the kernels' numpy references take it, from :mod:`sim_models.approx`."""
-    from sim_models.approx import DrumModel, ExactModel, RoupModel
-
     params = fabric.fu(tile).params
     w = fabric.width
     if params["kind"] == "drum":

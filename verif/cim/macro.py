@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim_models.cim import codebook
+from hw.cim import CIMMacro
+from sim_models.cim import CIMMacroModel, codebook
 
 from .. import sim as _sim
 from ..point import Design, DesignPoint, parse_params
@@ -296,9 +297,6 @@ def design_point(params=()) -> DesignPoint:
     TypeError, ValueError
         For an unknown parameter or a value the macro or its model refuses.
     """
-    from hw.cim import CIMMacro
-    from sim_models.cim import CIMMacroModel
-
     p = parse_params("cim_macro", PARAMS, params)
     rest = {k: v for k, v in p.items() if k not in ("rows", "cols", "wb", "ib")}
     component = CIMMacro(p["rows"], p["cols"], p["wb"], p["ib"], **rest)

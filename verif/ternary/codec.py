@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.ternary import TritPacker, TritUnpacker
 from sim_models.ternary import (
     TRITS_PER_BYTE,
     decode_trits_masked,
@@ -192,8 +193,6 @@ def emit(block: str, build_root: Path = BUILD_ROOT) -> Path:
         The Verilog file, defining ``<module>`` and ``<module>_ports``.
     """
     from amaranth.back import verilog
-
-    from hw.ternary import TritPacker, TritUnpacker
 
     component = TritPacker() if _check_block(block) == "packer" else TritUnpacker()
     module = MODULES[block]
