@@ -93,14 +93,14 @@ class ReportContext:
 class ReportSection:
     """One section of ``edgeforge report``.
 
-    ``name`` keys the section in ``build_report(sections={name: options | False})``.
+    ``name`` keys the section in ``build_report(sections={name: options | True | False})``.
     :meth:`run` measures and returns the top-level keys of ``report.json`` the section owns;
     :meth:`blocks` turns them into document blocks: ``("h1"|"h2"|"h3"|"p", text)``,
     ``("ul", [items])``, ``("table", header, rows)``, ``("img", file, alt)``.
     """
 
     name: str = ""
-    #: Run by a plain ``edgeforge report`` (False: only when its options ask for it).
+    #: Run by a plain ``edgeforge report`` (False: only when named in ``sections``).
     default: bool = True
 
     def check(self, ctx: ReportContext) -> None:

@@ -72,8 +72,11 @@ def duration(seconds: float) -> str:
 
 
 def _chosen(options: Mapping[str, object] | None) -> list[tuple[ReportSection, dict]]:
-    """The sections to run with their options (``options``: name -> dict or False)."""
-    options = dict(options or {})
+    """The sections to run with their options (``options``: name -> dict, True or False;
+    None: every default section with its defaults)."""
+    if options is None:
+        options = {s.name: {} for s in sections() if s.default}
+    options = dict(options)
     known = sections()
     names = {s.name for s in known}
     unknown = sorted(set(options) - names)
@@ -82,7 +85,7 @@ def _chosen(options: Mapping[str, object] | None) -> list[tuple[ReportSection, d
                          f"{', '.join(sorted(names))}")
     out = []
     for s in known:
-        opt = options.get(s.name, {} if s.default else False)
+        opt = options.get(s.name, False)
         if opt is False:
             continue
         if opt is True:
@@ -118,8 +121,8 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
     progress
         One line per step on standard error (``[i/n]``, point, result, seconds, ETA).
     sections
-        Section name -> its options (a dict; True: defaults; False: skip). A section not named
-        runs with its defaults if it is a default section.
+        Section name -> its options (a dict; True: its defaults; False: skip); only the named
+        sections run. None: every default section, with its defaults.
     args
         The parsed ``edgeforge report`` command line (the families' report options).
 
