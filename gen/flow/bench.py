@@ -22,6 +22,7 @@ the given library, gate level, zero delay: glitches are not modelled).
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib.util
 import os
@@ -45,7 +46,8 @@ from .ip import tool_versions
 from .record import EnergyRecord, fj
 
 __all__ = ["EnergyError", "Liberty", "BenchOptions", "GateLevel", "Stimulus", "Measurement",
-           "prepare", "measure", "energy_split", "BUILD_ROOT", "CACHE", "WRAPPER", "repro"]
+           "prepare", "measure", "energy_split", "module_sources", "BUILD_ROOT", "CACHE",
+           "WRAPPER", "repro"]
 
 BUILD_ROOT = Path("build") / "energy"
 CACHE = Path("build") / "cache" / "energy"
@@ -386,9 +388,27 @@ class Stimulus:
         raise NotImplementedError
 
     def bench_source(self) -> bytes:
-        """The testbench's source, part of the cache key."""
-        spec = importlib.util.find_spec(self.test_module) if self.test_module else None
-        return Path(spec.origin).read_bytes() if spec and spec.origin else b""
+        """The testbench's source and that of the verif modules it imports (the shared stream
+        classes, say), part of the cache key."""
+        return b"".join(module_sources(self.test_module)) if self.test_module else b""
+
+
+def module_sources(name: str, seen: set | None = None) -> list[bytes]:
+    """Source of module ``name`` and, recursively, of the ``verif`` modules it imports."""
+    seen = set() if seen is None else seen
+    spec = importlib.util.find_spec(name)
+    if name in seen or spec is None or not spec.origin:
+        return []
+    seen.add(name)
+    text = Path(spec.origin).read_bytes()
+    out = [text]
+    for node in ast.walk(ast.parse(text)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        for dep in names:
+            if dep.split(".")[0] == "verif":
+                out += module_sources(dep, seen)
+    return out
 
 
 @dataclass(frozen=True)

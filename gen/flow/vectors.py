@@ -18,7 +18,7 @@ import numpy as np
 
 from verif.harness import PERIOD_NS, Port, VectorHarness, vector_time
 
-from .bench import BenchOptions, EnergyError, GateLevel, Stimulus
+from .bench import BenchOptions, EnergyError, GateLevel, Stimulus, module_sources
 from .cache import content_key
 
 __all__ = ["VectorStimulus", "Port", "PERIOD_NS", "MAX_OPS"]
@@ -62,6 +62,10 @@ class VectorStimulus(Stimulus):
                                                         *self.expected.values()))
         self.tag, self.key, self.repro = tag, (*key, digest), repro
         self.test_module = "verif.harness_cocotb"
+
+    def bench_source(self) -> bytes:
+        """The harness' cocotb test and the module that writes its Verilog wrapper."""
+        return super().bench_source() + b"".join(module_sources("verif.harness"))
 
     @property
     def ops(self) -> int:
