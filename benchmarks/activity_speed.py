@@ -1,4 +1,5 @@
-"""Value changes per second and peak memory of :func:`gen.eda.activity.read_activity` on a large VCD.
+"""Value changes per second and peak memory of :func:`gen.eda.activity.read_activity` on a
+large VCD.
 
 The script writes a synthetic VCD under ``build/bench/activity/`` (by default 20,000 one-bit
 nets with gate-level style escaped names plus 200 32-bit buses, about 60 million value changes,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gen.energy import energy  # noqa: E402
+from gen.approx.multiplier import energy  # noqa: E402
 from gen.flow.family import instantiate  # noqa: E402
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen import report
+from gen.approx import report
 from gen.eda import files
 from gen.flow.cache import Cache
 from gen.flow.family import instantiate

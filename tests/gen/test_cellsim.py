@@ -1,9 +1,10 @@
-"""gen.eda.cellsim: the generated cell models simulated with Icarus Verilog against Python references.
+"""gen.eda.cellsim: the generated cell models simulated with Icarus Verilog against Python
+references.
 
 Combinational cells are checked on their exhaustive truth tables against
-:func:`gen.eda.liberty.evaluate_function` (and a few against hand-written truth functions); flip-flops,
-latches and clock gates are driven with random single-input changes (fixed seed) and compared
-after every change with small reference models written here from the Liberty semantics (the
+:func:`gen.eda.liberty.evaluate_function` (and a few against hand-written truth functions);
+flip-flops, latches and clock gates are driven with random single-input changes (fixed seed) and
+compared after every change with small reference models written here from the Liberty semantics (the
 clock gates from the library's own ``statetable``). One testbench and one Icarus run per library
 and kind keep the full sky130 library (428 cells) within seconds.
 """
@@ -241,8 +242,8 @@ EXOTIC_UNMODELLED = {
                "supported)",
     "msff": "clocked_on_also (a master-slave flip-flop) is not supported",
     "nofunc": "output pin 'Y' has no function",
-    "stt": "output pin 'Q' has no function: its behaviour is in a statetable, which gen.eda.liberty "
-           "does not keep in the cell model",
+    "stt": "output pin 'Q' has no function: its behaviour is in a statetable, which "
+           "gen.eda.liberty does not keep in the cell model",
     "usesinternal": "pin 'Y' function 'A & N' uses internal pin 'N', which has no model",
 }
 

@@ -1,4 +1,5 @@
-"""gen.eda.liberty (parser, model, boolean functions) and the compact sky130 library (libcompact)."""
+"""gen.eda.liberty (parser, model, boolean functions) and the compact sky130 library
+(libcompact)."""
 
 from __future__ import annotations
 

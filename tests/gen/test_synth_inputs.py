@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from gen.approx.multiplier import energy
 from gen.eda import liberty as liberty_mod
 from gen.eda import synth as synth_mod
 from gen.eda.synth import SynthesisError, check_liberty, sweep_stale, synthesize
+from gen.flow.bench import BenchOptions
 from gen.flow.family import instantiate
 
 # the runs below share the cached Yosys results of one xdist worker with tests/gen/test_synth.py
@@ -201,12 +203,10 @@ def test_damaged_cache_entry_is_recomputed_and_stale_scratch_swept(tmp_path):
 
 
 def test_energy_flows_check_the_liberty_before_writing(tmp_path):
-    from gen.energy import energy, resolve_library
-
     junk = tmp_path / "junk.lib"
     junk.write_text("library (x) {\n  cell (a) {\n")
     with pytest.raises(ValueError, match=r"junk\.lib"):
-        resolve_library(junk, "default")
+        BenchOptions.make(liberty=junk, sim="icarus")
     with pytest.raises(ValueError, match=r"junk\.lib"):
         energy(instantiate(*TINY), liberty=junk, build_root=tmp_path / "b",
                cache_dir=tmp_path / "c")

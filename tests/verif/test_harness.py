@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gen.approx.verify import VerificationError, repro_command, verify
 from gen.flow.family import instantiate
-from gen.verify import VerificationError, repro_command, verify
 from verif import sim as sim_mod
 from verif.approx import multiplier
 from verif.harness import Port, VectorHarness

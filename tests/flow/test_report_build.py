@@ -1,4 +1,5 @@
-"""``make report``: Verilog, error metrics, area, energy, savings, Pareto plot, library deviation.
+"""``make report`` end to end through the core and the multiplier section: Verilog, error metrics,
+area, energy, savings, Pareto plot, library deviation.
 
 The report runs on a small 8-bit subset with few operations (the energy flow is cached by
 content, so the second run in the same directory is fast). No measured energy is hard-coded:
@@ -16,15 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from gen.approx.report import DEVIATION_LIMIT_PCT, DRUM_PAPER
 from gen.cli import main
 from gen.eda import synth
 from gen.eda.liberty import default_library_path
-from gen.energy import library_for
-from gen.report import (
-    DEVIATION_LIMIT_PCT,
-    DRUM_PAPER,
-    build_report,
-)
+from gen.flow.bench import library_for
+from gen.flow.report import build_report
 
 # the signed exact array is left out on purpose: the report adds the missing reference itself
 POINTS = [
@@ -38,13 +36,14 @@ FULL_LIB = Path(__file__).resolve().parents[3] / "shared" / "pdk" / "sky130_fd_s
     "sky130hd_tt.lib.gz"
 
 
-def _run(work: Path, out: str, **kw) -> tuple[Path, str]:
+def _run(work: Path, out: str, points=POINTS, **kw) -> tuple[Path, str]:
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stderr(err):
         mp.chdir(work)  # the caches live under ./build
         mp.delenv("LIBERTY", raising=False)
         mp.delenv("PDK_ROOT", raising=False)
-        index = build_report(work / out, ops=OPS, **kw)
+        index = build_report(work / out, sections={"approx": {"points": points, "ops": OPS}},
+                             **kw)
     return index, err.getvalue()
 
 
@@ -136,7 +135,7 @@ def test_report_on_a_subset(tmp_path):
     """
     copy = tmp_path / "compact_copy.lib"
     shutil.copyfile(default_library_path(), copy)
-    index, progress = _run(tmp_path, "cmp", points=POINTS, compare_liberty=copy)
+    index, progress = _run(tmp_path, "cmp", compare_liberty=copy)
     rep = json.loads((index.parent / "report.json").read_text())
     _check_files(index, rep)
     _check_records(rep)
@@ -144,7 +143,7 @@ def test_report_on_a_subset(tmp_path):
     _check_zero_deviation(index, rep)
     _check_progress(progress)
 
-    index, progress = _run(tmp_path, "one", points=POINTS, progress=False, workers=1)
+    index, progress = _run(tmp_path, "one", progress=False, workers=1)
     rep1 = json.loads((index.parent / "report.json").read_text())
     assert progress == ""
     assert rep1["deviation"] is None and rep1["compare_liberty"] is None
