@@ -53,6 +53,7 @@ from gen.flow.bench import (
 )
 from gen.flow.design import Instance
 from gen.flow.record import EnergyRecord
+from verif.stream import PERIOD_NS
 
 __all__ = ["OCU_DESIGNS", "OCUStimulus", "ocu_energy", "measure_ocu", "check_ocu",
            "ocu_workload", "trits", "OPS_PER_MAC", "DEFAULT_WINDOWS", "DEFAULT_DENSITY",
@@ -280,10 +281,7 @@ class OCUStimulus(Stimulus):
 
 
 def _period_ns() -> float:
-    # the testbench's clock; importing the cocotb module loads cocotb (0.4 s), so only when a
-    # measurement needs it (a cached result does not)
-    from verif.ternary.ocu_cocotb import PERIOD_NS
-
+    """The testbench's clock (the stream benches' clock, :data:`verif.stream.PERIOD_NS`)."""
     return PERIOD_NS
 
 

@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.ternary import TernaryEngine
 from sim_models.ternary import TernaryLayer, pack_trits, unpack_trits
 from verif.atomic import atomic_write
 
@@ -618,8 +619,6 @@ def design_point(params=()) -> DesignPoint:
     TypeError, ValueError
         For an unknown parameter or a value the engine refuses.
     """
-    from hw.ternary import TernaryEngine
-
     p = parse_params("ternary_engine", PARAMS, params)
     layers = p["weight_layers"]
     if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= 64:

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from amaranth.hdl import Shape
 
+from hw.ternary import OCU, BinaryOCU
 from sim_models.ternary.ocu import BinaryOCUModel, OCUModel
 
 from .. import sim as _sim
@@ -71,8 +72,6 @@ def design_point(design: str = "ternary_ocu", params=()) -> DesignPoint:
     TypeError, ValueError
         For an unknown design or parameter, or a value the component or model refuses.
     """
-    from hw.ternary import OCU, BinaryOCU
-
     if design not in DESIGNS:
         raise ValueError(f"Design {design!r} has no cocotb OCU testbench; valid: "
                          f"{', '.join(DESIGNS)}")
