@@ -9,6 +9,7 @@ with a message naming the file and the problem. An RTL verification mismatch exi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -94,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="designs, their parameters, ranges and defaults")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--families", action="store_true",
+                   help="the families instead: where each comes from, its designs, what its "
+                        "energy measures")
 
     p = sub.add_parser("verilog", help="write Verilog, JSON sidecar, file list and FuseSoC core")
     p.add_argument("design", nargs="?", help="design name; omit with --all")
@@ -154,18 +158,46 @@ def _parser() -> argparse.ArgumentParser:
                    help="processes for the energy runs (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     for fam in registry.families().values():
-        fam.add_report_options(p)
+        with _plugged(fam, "a report option"):
+            fam.add_report_options(p)
     _energy_parser(sub)
     _FAMILY_COMMANDS.clear()
     for fam in registry.families().values():
-        for name, handler in fam.add_commands(sub).items():
+        with _plugged(fam, "a command"):
+            commands = fam.add_commands(sub)
+        for name, handler in commands.items():
             if name in COMMANDS or name in _FAMILY_COMMANDS:
-                raise RuntimeError(f"family {fam.name} adds command {name!r}, which exists")
+                raise UsageError(f"family {fam.name} adds command {name!r}, which exists")
             _FAMILY_COMMANDS[name] = handler
     return ap
 
 
+@contextlib.contextmanager
+def _plugged(fam, what: str):
+    """A family's contribution to the parser that clashes is one line naming the family."""
+    try:
+        yield
+    except argparse.ArgumentError as e:
+        raise UsageError(f"family {fam.name} adds {what} that exists: {e}") from None
+
+
+def _list_families(as_json: bool) -> int:
+    out = {name: {"title": f.title, "module": type(f).__module__,
+                  "designs": [d.name for d in f.designs], "energy": list(f.measures()),
+                  "operation": f.operation} for name, f in registry.families().items()}
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for name, f in out.items():
+        measured = ", ".join(f["energy"]) or "none"
+        print(f"{name}  {f['title']}  [{f['module']}]\n    designs: {', '.join(f['designs'])}; "
+              f"energy measures: {measured} (one operation: {f['operation']})")
+    return 0
+
+
 def _cmd_list(args) -> int:
+    if args.families:
+        return _list_families(args.json)
     if args.json:
         out = {
             name: {
@@ -390,7 +422,8 @@ def _energy_parser(sub) -> None:
             continue
         group = p.add_argument_group(f"{fam.name} ({fam.title})")
         for opt in options:
-            group.add_argument(opt.flag, default=None, **opt.kwargs)
+            with _plugged(fam, "an energy option"):
+                group.add_argument(opt.flag, default=None, **opt.kwargs)
             _ENERGY_OPTIONS.append((fam, opt))
 
 
@@ -402,9 +435,7 @@ def _energy_point(args):
     """The design point of ``energy``, its family, its options checked (nothing written)."""
     point = registry.instantiate(args.design, args.param)
     fam = registry.family_of(point)
-    measured = fam.energy_designs if fam.energy_designs is not None \
-        else tuple(d.name for d in fam.designs)
-    if point.design.name not in measured:
+    if point.design.name not in fam.measures():
         raise UsageError(f"`edgeforge energy` does not measure {point.design.name}; it measures "
                          f"{_names(_energy_designs())}")
     for owner, opt in _ENERGY_OPTIONS:
@@ -424,11 +455,7 @@ def _names(names) -> str:
 
 
 def _energy_designs() -> list[str]:
-    out = []
-    for fam in registry.families().values():
-        out += fam.energy_designs if fam.energy_designs is not None \
-            else [d.name for d in fam.designs]
-    return out
+    return [d for fam in registry.families().values() for d in fam.measures()]
 
 
 def _cmd_energy(args) -> int:
@@ -517,6 +544,11 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as e:  # --help (0) or a usage error, already printed (2)
             sys.stdout.flush()
             return e.code if isinstance(e.code, int) else 2
+        except (UsageError, ValueError, TypeError) as e:  # a family that cannot plug in
+            if os.environ.get("EDGEFORGE_TRACEBACK"):
+                raise
+            print(f"edgeforge: error: {e}", file=sys.stderr)
+            return 2
         code = _run(args)
         sys.stdout.flush()
         return code

@@ -131,6 +131,7 @@ class ApproxFamily(Family):
     name = "approx"
     title = "approximate multipliers (exact, DRUM, ROUP)"
     order = 10
+    operation = "one multiplication a * b (one vector per clock)"
     designs = DESIGNS
     default_points = DEFAULT_POINTS
 

@@ -668,6 +668,8 @@ class ApproxSection(ReportSection):
 
     name = "approx"
     default = True
+    options = ("points", "samples", "ops", "workload")
+    title = "edgeforge report: approximate multipliers"
 
     def __init__(self, default_points: Iterable[tuple[str, Mapping]]):
         self._default = tuple(default_points)

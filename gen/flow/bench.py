@@ -25,11 +25,12 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import json
 import os
 import re
 import shlex
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from .ip import tool_versions
 from .record import EnergyRecord, fj
 
 __all__ = ["EnergyError", "Liberty", "BenchOptions", "GateLevel", "Stimulus", "Measurement",
-           "prepare", "measure", "energy_split", "module_sources", "BUILD_ROOT", "CACHE",
+           "prepare", "measure", "cached", "energy_split", "module_sources", "BUILD_ROOT", "CACHE",
            "WRAPPER", "repro"]
 
 BUILD_ROOT = Path("build") / "energy"
@@ -384,8 +385,14 @@ class Stimulus:
         raise NotImplementedError
 
     def record(self, m: Measurement) -> dict:
-        """The family's own fields of the record (:attr:`EnergyRecord.extra`)."""
+        """The family's own fields of the record (:attr:`EnergyRecord.extra`); they must
+        include ``seed`` (of the workload) and ``period_ns`` (of the testbench clock), which
+        the record keeps among its common fields."""
         raise NotImplementedError
+
+    def key_parts(self) -> tuple:
+        """What the cache key takes from the stimulus: :attr:`key` and the job itself."""
+        return (*self.key, json.dumps(self.job(), sort_keys=True))
 
     def bench_source(self) -> bytes:
         """The testbench's source and that of the verif modules it imports (the shared stream
@@ -393,19 +400,36 @@ class Stimulus:
         return b"".join(module_sources(self.test_module)) if self.test_module else b""
 
 
+def _imported(name: str, is_pkg: bool, node: ast.AST) -> list[str]:
+    """Modules (and ``package.name`` candidates) an import statement of ``name`` reads."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = name.split(".") if is_pkg else name.split(".")[:-1]
+    base = base[:len(base) - (node.level - 1)] if node.level else []
+    module = ".".join(base + ([node.module] if node.module else []))
+    return [module] + [f"{module}.{a.name}" for a in node.names]
+
+
 def module_sources(name: str, seen: set | None = None) -> list[bytes]:
-    """Source of module ``name`` and, recursively, of the ``verif`` modules it imports."""
+    """Source of module ``name`` and, recursively, of the ``verif`` modules it imports
+    (absolute, relative and ``from verif import x`` imports alike)."""
     seen = set() if seen is None else seen
-    spec = importlib.util.find_spec(name)
-    if name in seen or spec is None or not spec.origin:
+    if name in seen:
         return []
     seen.add(name)
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return []
     text = Path(spec.origin).read_bytes()
     out = [text]
+    is_pkg = spec.submodule_search_locations is not None
     for node in ast.walk(ast.parse(text)):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-        for dep in names:
+        for dep in _imported(name, is_pkg, node):
             if dep.split(".")[0] == "verif":
                 out += module_sources(dep, seen)
     return out
@@ -454,7 +478,23 @@ def cache_key(gl: GateLevel, stimulus: Stimulus, options: BenchOptions) -> str:
         FLOW_VERSION, gl.netlist_path.read_bytes(), gl.models.read_bytes(),
         file_digest(options.liberty.path), gl.wrapper.read_bytes(), stimulus.bench_source(),
         repr(sorted(tool_versions().items())),
-        repr((*stimulus.key, options.sim, options.wire_load, options.slew, gl.point.module))])
+        repr((*stimulus.key_parts(), options.sim, options.wire_load, options.slew,
+              gl.point.module))])
+
+
+def cached(gl: GateLevel, key: str, options: BenchOptions, make: Callable[[dict], object]):
+    """``make(entry)`` of the cached result of ``key``, marked cached and labelled with this
+    run's library; None when there is none, or it is of another format (then dropped, to be
+    recomputed: ``make`` raised TypeError)."""
+    data = options.cache.load(key)
+    if data is None:
+        return None
+    data.update(cached=True, liberty=gl.synth.liberty, liberty_path=str(options.liberty.path))
+    try:
+        return make(data)
+    except TypeError:
+        options.cache.drop(key)
+        return None
 
 
 def measure(point: Instance, stimulus: Stimulus, options: BenchOptions) -> EnergyRecord:
@@ -471,14 +511,9 @@ def measure(point: Instance, stimulus: Stimulus, options: BenchOptions) -> Energ
     t0 = time.perf_counter()
     gl = prepare(point, options)
     key = cache_key(gl, stimulus, options)
-    data = options.cache.load(key)
-    if data is not None:
-        data.update(cached=True, liberty=gl.synth.liberty,
-                    liberty_path=str(options.liberty.path))
-        try:
-            return EnergyRecord.from_dict(data)
-        except TypeError:  # an entry of another format: recompute
-            options.cache.drop(key)
+    hit = cached(gl, key, options, EnergyRecord.from_dict)
+    if hit is not None:
+        return hit
     vcd = gl.root / "activity" / f"{stimulus.tag}.vcd"
     vcd.parent.mkdir(parents=True, exist_ok=True)
     obs, scope = stimulus.simulate(gl, options, vcd)
@@ -488,6 +523,9 @@ def measure(point: Instance, stimulus: Stimulus, options: BenchOptions) -> Energ
     res = gl.energy(vcd, scope, start_ns, end_ns, options)
     split = energy_split(res, units)
     extra = stimulus.record(Measurement(gl, res, units, split, obs, checked, options))
+    missing = [k for k in ("seed", "period_ns") if k not in extra]
+    if missing:
+        raise TypeError(f"{type(stimulus).__name__}.record() must return {' and '.join(missing)}")
     lib = options.liberty
     record = EnergyRecord(
         module=point.module, params=dict(point.params), seed=extra.pop("seed"),
@@ -523,8 +561,3 @@ def check_probability(name: str, value: object) -> float:
             or not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must be a number between 0 and 1, not {value!r}")
     return float(value)
-
-
-def sources_digest(paths: Sequence[Path]) -> str:
-    """Digest of several files' content (a testbench of several modules)."""
-    return content_key(Path(p).read_bytes() for p in paths)

@@ -8,7 +8,9 @@ through the Python entry-point group :data:`ENTRY_POINT_GROUP` (``module:attribu
 :class:`Family` instance; this project declares its four in ``pyproject.toml``, another pip
 package can add its own) and through the environment variable :data:`ENV_VAR`
 (``module:attribute`` entries separated by commas, for a family that is not installed, e.g.
-one in a test tree), or by calling :func:`register`.
+one in a test tree). :func:`register` adds one to this process only: the report's worker
+processes find families by the first two ways, so a family registered by a call alone cannot
+be measured with more than one worker.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ class ReportContext:
     line: Callable[[str, str, float, float | None], None]
 
     def arg(self, name: str, default=None):
-        """Option ``name`` of this section: from ``options``, else the command line."""
+        """Option ``name`` of this section: from ``options``, else the command line (the
+        options its family added with :meth:`Family.add_report_options`), else ``default``."""
         if name in self.options:
             return self.options[name]
         value = getattr(self.args, name, None) if self.args is not None else None
@@ -102,6 +105,10 @@ class ReportSection:
     name: str = ""
     #: Run by a plain ``edgeforge report`` (False: only when named in ``sections``).
     default: bool = True
+    #: The names of its options (``build_report(sections={name: {...}})``); others are refused.
+    options: tuple[str, ...] = ()
+    #: The report's title when this is the first section that has one (None: no claim).
+    title: str | None = None
 
     def check(self, ctx: ReportContext) -> None:
         """Validate the section's options before anything runs (ValueError)."""
@@ -151,6 +158,14 @@ class Family:
     energy_designs: tuple[str, ...] | None = None
 
     # -- edgeforge energy
+    def measures(self) -> tuple[str, ...]:
+        """The designs ``edgeforge energy`` measures: :attr:`energy_designs`, or every design
+        when the family implements :meth:`energy` (none when it does not)."""
+        if type(self).energy is Family.energy:
+            return ()
+        return tuple(self.energy_designs if self.energy_designs is not None
+                     else (d.name for d in self.designs))
+
     def energy_options(self) -> Sequence[EnergyOption]:
         """The family's options of ``edgeforge energy``."""
         return ()
@@ -213,7 +228,8 @@ def register(family: Family) -> Family:
         An empty or taken family name, or a design name another family has.
     """
     if not isinstance(family, Family):
-        raise TypeError(f"a family must be a gen.flow.family.Family, not {family!r}")
+        raise TypeError(f"a family must be a gen.flow.family.Family, not a "
+                        f"{type(family).__module__}.{type(family).__qualname__}")
     if not family.name or not family.name.isidentifier():
         raise ValueError(f"family name must be an identifier, not {family.name!r}")
     old = _FAMILIES.get(family.name)
@@ -242,18 +258,27 @@ def _load(spec: str, where: str) -> None:
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as e:
         raise ValueError(f"{where}: cannot load family {spec!r}: {e}") from None
-    register(obj)
+    try:
+        register(obj)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: family {spec!r}: {e}") from None
 
 
 def _discover() -> None:
     global _LOADED
     if _LOADED:
         return
+    before = dict(_FAMILIES)
+    try:
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            _load(ep.value, f"entry point {ep.name} of {ENTRY_POINT_GROUP}")
+        for spec in filter(None, os.environ.get(ENV_VAR, "").split(",")):
+            _load(spec, ENV_VAR)
+    except ValueError:  # all or nothing: no half-loaded registry
+        _FAMILIES.clear()
+        _FAMILIES.update(before)
+        raise
     _LOADED = True
-    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        _load(ep.value, f"entry point {ep.name} of {ENTRY_POINT_GROUP}")
-    for spec in filter(None, os.environ.get(ENV_VAR, "").split(",")):
-        _load(spec, ENV_VAR)
 
 
 def families() -> dict[str, Family]:

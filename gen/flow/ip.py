@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gen.eda.files import atomic_write
-from hw import verilog
+from verif.sim import verilog_of
 
 if TYPE_CHECKING:
     from .design import Instance
@@ -76,11 +76,9 @@ def tool_versions() -> dict[str, str]:
 
 
 def convert(inst: Instance) -> str:
-    """Elaborate ``inst`` and return its Verilog text (:func:`hw.verilog.convert`)."""
-    to_verilog = getattr(inst.component, "to_verilog", None)
-    if to_verilog is not None:  # blocks that emit shared submodules once (TernaryEngine, CGRA)
-        return to_verilog(inst.module)
-    return verilog.convert(inst.component, inst.module)
+    """Elaborate ``inst`` and return its Verilog text (:func:`verif.sim.verilog_of`, the one
+    place that knows the blocks with their own ``to_verilog``)."""
+    return verilog_of(inst.component, inst.module)
 
 
 def ports(inst: Instance, verilog: str | None = None) -> list[dict[str, object]]:

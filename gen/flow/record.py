@@ -30,10 +30,15 @@ class EnergyRecord:
     seed
         Seed of the workload.
     switching_fj, internal_fj, leakage_fj, input_switching_fj
-        Energy per unit of the family (operation, window, vector, run: see ``extra``), fJ;
-        switching includes the input nets' switching.
+        Energy per unit of the family, fJ; switching includes the input nets' switching. The
+        unit is the family's and its record names it (``energy_per_op_fj`` of a multiplier:
+        per operation; ``energy_per_window_fj`` of an OCU, ``energy_per_vector_fj`` of the
+        CIM macro, ``energy_per_run_fj`` of a CGRA kernel); the ternary engine's sweep gives
+        the split of its whole measured stretch (``energy_fj``). Compare these fields across
+        families only through the named per-unit figures.
     groups
-        Per cell group (combinational, sequential, clock) the same split, fJ per unit.
+        Per cell group (combinational, sequential, clock): the split of each group over the
+        same unit (the engine's sweep: the total of each group per MAC).
     liberty, liberty_path, voltage_v
         The library as given (a label) and as resolved, its nominal voltage.
     period_ns, wire_load

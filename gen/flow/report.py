@@ -31,7 +31,7 @@ from .family import ReportContext, ReportSection, families
 
 __all__ = ["build_report", "ReportError", "sections", "render_md", "render_html", "TITLE"]
 
-TITLE = "edgeforge report: approximate multipliers"
+TITLE = "edgeforge report"
 
 
 class ReportError(RuntimeError):
@@ -93,6 +93,10 @@ def _chosen(options: Mapping[str, object] | None) -> list[tuple[ReportSection, d
         if not isinstance(opt, Mapping):
             raise TypeError(f"options of report section {s.name} must be a mapping or a bool, "
                             f"not {opt!r}")
+        unknown = sorted(set(opt) - set(s.options))
+        if unknown:
+            raise ValueError(f"Report section {s.name} has no option {unknown[0]!r}; valid: "
+                             f"{', '.join(sorted(s.options)) or 'none'}")
         out.append((s, dict(opt)))
     return out
 
@@ -150,7 +154,8 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
         s.check(ctx)
     steps.total = sum(s.steps(ctx) for (s, _), ctx in zip(chosen, contexts, strict=True))
     report: dict = {
-        "title": TITLE, "liberty": synth.liberty_label(liberty), "liberty_path": str(lib_path),
+        "title": next((s.title for s, _ in chosen if s.title), TITLE),
+        "liberty": synth.liberty_label(liberty), "liberty_path": str(lib_path),
         "compare_liberty": None if compare_liberty is None else str(compare_liberty),
         "compare_liberty_path": None if cmp_path is None else str(cmp_path),
     }

@@ -63,6 +63,10 @@ class VectorStimulus(Stimulus):
         self.tag, self.key, self.repro = tag, (*key, digest), repro
         self.test_module = "verif.harness_cocotb"
 
+    def key_parts(self) -> tuple:
+        """The key and the digest of the vectors (there is no JSON job)."""
+        return self.key
+
     def bench_source(self) -> bytes:
         """The harness' cocotb test and the module that writes its Verilog wrapper."""
         return super().bench_source() + b"".join(module_sources("verif.harness"))

@@ -286,9 +286,13 @@ class EngineBench(Stimulus):
         self.inst, self.plan, self.tag, self.key, self.repro = inst, plan, tag, key, repro
         self.netlist_path: Path | None = None
 
+    def key_parts(self) -> tuple:
+        """The key only: the plan is drawn from the options in it (there is no JSON job)."""
+        return tuple(self.key)
+
     def bench_source(self) -> bytes:
         """The cocotb driver and monitor and the plan's module (job, timing, check)."""
-        return super().bench_source() + Path(ve.__file__).read_bytes()
+        return super().bench_source() + b"".join(bench.module_sources(ve.__name__))
 
     def simulate(self, gl: GateLevel, options: BenchOptions, vcd: Path):
         self.netlist_path = gl.netlist_path
@@ -361,31 +365,22 @@ class _Run:
         return round((start + span - high_ns) / self.period_ns) * self.period_ns
 
 
-def _gate_level(inst: Instance, stim: EngineBench, options: BenchOptions):
-    """Synthesise, look the measurement up in the cache; on a miss run the plan (every output
-    checked). ``(gl, key, cached data or None, _Run or None, checked pixels)``."""
+def _gate_level(inst: Instance, stim: EngineBench, options: BenchOptions,
+                make: Callable[[dict], object]):
+    """Synthesise, look the measurement up in the cache (:func:`gen.flow.bench.cached`, made
+    by ``make``); on a miss run the plan (every output checked).
+    ``(gl, key, cached result or None, _Run or None, checked pixels)``."""
     gl = prepare(inst, options)
     key = bench.cache_key(gl, stim, options)
-    data = options.cache.load(key)
-    if data is not None:
-        data.update(cached=True, liberty=gl.synth.liberty,
-                    liberty_path=str(options.liberty.path))
-        return gl, key, data, None, 0
+    hit = bench.cached(gl, key, options, make)
+    if hit is not None:
+        return gl, key, hit, None, 0
     vcd = (gl.root / "activity" / f"engine-{stim.tag}.vcd").resolve()
     vcd.parent.mkdir(parents=True, exist_ok=True)
     report, scope = stim.simulate(gl, options, vcd)
     checked = stim.check(report)
     ch_out = [e.layer.out_channels for e in stim.plan.layers]
     return gl, key, None, _Run(gl, options, vcd, scope, report, ch_out), checked
-
-
-def _from_cache(options: BenchOptions, key: str, data: dict, make: Callable[[dict], object]):
-    """``make(data)``, or None for an entry of another format (dropped, to be recomputed)."""
-    try:
-        return make(data)
-    except TypeError:
-        options.cache.drop(key)
-        return None
 
 
 # -------------------------------------------------------------------------------------------
@@ -468,9 +463,8 @@ def sweep_energy(inst: Instance, density: float, frames: int, seed: int,
                       str(seed), *(["--liberty", str(liberty)] if liberty else []))
     stim = EngineBench(inst, plan, f"d{density:g}-f{frames}-s{seed}",
                        (_FLOW_VERSION, "sweep", density, frames, seed), cmd)
-    gl, key, data, run, checked = _gate_level(inst, stim, options)
-    if data is not None and (hit := _from_cache(options, key, data,
-                                                EnergyRecord.from_dict)) is not None:
+    gl, key, hit, run, checked = _gate_level(inst, stim, options, EnergyRecord.from_dict)
+    if hit is not None:
         return hit
     options.note("counting toggles")
     record = _sweep_record(run, layer, images, plan.outputs_per_layer[0], seed=seed,
@@ -608,9 +602,9 @@ def network_energy(inst: Instance, layers, images, *, labels=None,
         None if labels is None else np.asarray(labels).tobytes()])
     stim = EngineBench(inst, plan, f"{tag}-n{len(images)}", (_FLOW_VERSION, "network", digest),
                        f"python -c 'gen.ternary.engine.network_energy(...)' ({tag})")
-    gl, key, data, run, checked = _gate_level(inst, stim, options)
-    if data is not None and (hit := _from_cache(options, key, data,
-                                                lambda d: NetworkEnergyResult(**d))) is not None:
+    gl, key, hit, run, checked = _gate_level(inst, stim, options,
+                                             lambda d: NetworkEnergyResult(**d))
+    if hit is not None:
         return hit
     options.note("counting toggles")
     result = _network_result(run, plan, len(images), labels, checked)

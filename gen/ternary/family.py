@@ -128,6 +128,8 @@ class TernaryFamily(Family):
     name = "ternary"
     title = "CUTIE-style ternary convolution (output-channel units, engine)"
     order = 20
+    operation = ("a multiply-accumulate of a trit (a bit in the binary unit) and a "
+                 "weight, counted as two operations")
     designs = DESIGNS
 
     # -- edgeforge energy: the OCU flow (gen.ternary.ocu) and the engine's sweep

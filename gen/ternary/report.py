@@ -210,6 +210,7 @@ class OcuSection(ReportSection):
     """The output-channel units: report.json key ``ocu`` (options in the module docstring)."""
 
     name = "ocu"
+    options = ("points", "windows", "densities")
 
     @staticmethod
     def _options(ctx: ReportContext) -> tuple[list, int, list]:
@@ -490,6 +491,7 @@ class EngineSection(ReportSection):
     """The ternary engine: report.json key ``engine`` (options in the module docstring)."""
 
     name = "engine"
+    options = ("point", "frames", "digits", "densities", "ocu_windows")
 
     @staticmethod
     def _options(ctx: ReportContext) -> dict:

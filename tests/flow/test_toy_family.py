@@ -37,6 +37,11 @@ def test_list_and_verilog(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "toy_adder  [toy]  unsigned adder, combinational" in r.stdout
     assert "drum  [approx]" in r.stdout  # the installed families are still there
+    r = edgeforge(tmp_path, "list", "--families")
+    assert r.returncode == 0, r.stderr
+    assert "toy  a toy adder (tests/flow)  [toy_family]" in r.stdout
+    assert "designs: toy_adder; energy measures: toy_adder (one operation: one addition)" \
+        in r.stdout
     r = edgeforge(tmp_path, "verilog", "toy_adder", "-p", "width=4", "-o", "v")
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "v" / "toy_adder_w4.v").read_text()
@@ -63,10 +68,13 @@ def test_energy_measured_and_checked(tmp_path):
     assert d["energy_per_op_fj"] > 0
     assert d["energy_per_op_fj"] == pytest.approx(d["switching_fj"] + d["internal_fj"]
                                                   + d["leakage_fj"], rel=1e-5)
-    # a family option refused for another family's design, by name
+    # a family option refused for another family's design, by name, and range-checked
     r = edgeforge(tmp_path, "energy", "drum", "--adds", "4")
     assert r.returncode == 2
     assert r.stderr == "edgeforge: error: --adds is for toy_adder, not drum\n"
+    r = edgeforge(tmp_path, "energy", "toy_adder", "--adds", "0")
+    assert r.returncode == 2
+    assert "argument --adds: must be an integer between 1 and 4096, not 0" in r.stderr
 
 
 @pytest.mark.rtl

@@ -16,6 +16,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from gen.flow.bench import measure, repro
+from gen.flow.cli_support import integer
 from gen.flow.design import Design, Param
 from gen.flow.family import EnergyOption, Family
 from gen.flow.vectors import PERIOD_NS, Port, VectorStimulus
@@ -57,11 +58,14 @@ class ToyFamily(Family):
                       (Param("width", int, 8, "1..32", "operand width in bits"),),
                       Adder, adder_model, lambda p: f"toy_adder_w{p['width']}"),)
 
+    operation = "one addition"
+
     def energy_options(self):
-        return (EnergyOption("--adds", {"type": int, "help": "additions measured (default 64)"}),)
+        return (EnergyOption("--adds", {"type": integer(1, 4096),
+                                        "help": "additions measured (1..4096, default 64)"}),)
 
     def energy(self, point, args, options):
-        n, w = args.adds or 64, point.params["width"]
+        n, w = 64 if args.adds is None else args.adds, point.params["width"]
         a, b = np.random.default_rng(args.seed).integers(0, 1 << w, size=(2, n + 1))
         run = AdderRun(inputs=[Port("a", w, False), Port("b", w, False)],
                        outputs=[Port("s", w + 1, False)], stimulus={"a": a, "b": b},

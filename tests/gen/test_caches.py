@@ -19,11 +19,12 @@ import pytest
 
 from gen.approx import report
 from gen.eda import files
+from gen.flow import bench
 from gen.flow.cache import Cache
 from gen.flow.family import instantiate
 from gen.flow.record import EnergyRecord
 from gen.ternary import digits
-from gen.ternary.engine import NetworkEnergyResult, _from_cache
+from gen.ternary.engine import NetworkEnergyResult
 from verif import sim as vsim
 
 
@@ -89,11 +90,12 @@ def test_gate_level_cache_damaged_entry_is_ignored(tmp_path):
     """The flow's one cache (gen.flow.cache), as the ternary engine's runs read it."""
     cache = Cache(tmp_path / "cache")
     path = cache.path("key")
-    options = type("Options", (), {"cache": cache})()
+    options = type("Options", (), {"cache": cache, "liberty": type("L", (), {"path": "x.lib"})})()
+    gl = type("GateLevel", (), {"synth": type("S", (), {"liberty": "x"})})()
 
     def cached(cls):
-        data = cache.load("key")
-        return None if data is None else _from_cache(options, "key", data, lambda d: cls(**d))
+        return bench.cached(gl, "key", options, lambda d: cls(**{k: d[k] for k in ("x",)}
+                                                               if cls is _Result else d))
 
     cache.store("key", {"x": 1})
     assert cached(_Result) == _Result(1)
@@ -105,8 +107,7 @@ def test_gate_level_cache_damaged_entry_is_ignored(tmp_path):
     assert cached(NetworkEnergyResult) is None
     assert not path.exists()
     cache.store("key", {"x": 1})
-    data = cache.load("key")
-    assert _from_cache(options, "key", data, EnergyRecord.from_dict) is None
+    assert bench.cached(gl, "key", options, EnergyRecord.from_dict) is None
     assert not path.exists()
 
 
