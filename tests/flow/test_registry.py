@@ -61,3 +61,36 @@ def test_env_var_spec_errors_are_one_line(registry, monkeypatch):
         registry._load("no_such_module:FAMILY", registry.ENV_VAR)
     with pytest.raises(ValueError, match="cannot load family 'gen.flow.family:NOPE'"):
         registry._load("gen.flow.family:NOPE", registry.ENV_VAR)
+
+
+def test_family_without_an_energy_flow_is_refused_by_name(registry, capsys):
+    from gen.cli import main
+
+    registry.register(_family("extra", "x4"))
+    assert registry.family_of("x4").measures() == ()
+    assert main(["energy", "x4"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("edgeforge: error: `edgeforge energy` does not measure x4; it measures "
+                          "exact, drum, roup, ternary_ocu")
+
+
+def test_a_family_that_cannot_plug_in_is_one_line(registry, capsys):
+    from gen.cli import main
+
+    clash = _family("extra", "x5")
+    clash.energy_options = lambda: (fam.EnergyOption("--ops", {"type": int}),)
+    registry.register(clash)
+    assert main(["list"]) == 2
+    assert capsys.readouterr().err == (
+        "edgeforge: error: family extra adds an energy option that exists: argument --ops: "
+        "conflicting option string: --ops\n")
+
+
+def test_report_section_options_are_checked_by_name():
+    from gen.flow.report import build_report
+
+    with pytest.raises(ValueError, match="Report section ocu has no option 'ocu_window'; valid: "
+                                         "densities, points, windows"):
+        build_report("unused", sections={"ocu": {"ocu_window": 3}})
+    with pytest.raises(ValueError, match="Unknown report section 'ocus'; valid: approx, cgra"):
+        build_report("unused", sections={"ocus": True})
