@@ -728,8 +728,6 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
     ValueError
         Bad arguments (a plan for another configuration, ``sources`` without ``top``).
     """
-    from cocotb_tools.runner import get_runner
-
     component = getattr(target, "component", target)
     if EngineConfig.of(component) != plan.cfg:
         raise ValueError(f"The plan is for {plan.cfg}, the engine is {EngineConfig.of(component)}")
@@ -765,33 +763,18 @@ def run(target, plan: EnginePlan, *, sim: str | None = None, seed: int = 1,
     text = json.dumps(payload)
     run_dir = build_dir / f"run-s{seed}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     run_dir.mkdir(exist_ok=True)
-    job_file, result_file = run_dir / "job.json", run_dir / "result.json"
-    job_file.write_text(text)
-    result_file.unlink(missing_ok=True)
     if repro is None:
-        repro = f"(plan not from a named case; the job is {job_file})"
+        repro = f"(plan not from a named case; the job is {run_dir / 'job.json'})"
     plusargs = []
     if trace:
         dump = Path(dump).resolve()
         dump.parent.mkdir(parents=True, exist_ok=True)
         plusargs = [f"+dump={dump}"]
-    runner = vcd_runner(sim) if trace else get_runner(sim)
     t0 = time.perf_counter()
-    try:
-        runner.test(
-            test_module="verif.ternary.engine_cocotb", hdl_toplevel=top,
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            plusargs=plusargs,
-            extra_env={"EF_JOB": str(job_file), "EF_RESULT": str(result_file)},
-            log_file=run_dir / "sim.log")
-    except SystemExit as err:
-        raise RuntimeError(f"Simulation of {module} under {sim} failed ({err}); see "
-                           f"{run_dir / 'sim.log'}; repro: {repro}") from None
+    observed = _sim.run_job(sim, "verif.ternary.engine_cocotb", top, build_dir, run_dir, payload,
+                            f"Simulation of {module}", repro, plusargs=plusargs,
+                            runner=vcd_runner(sim) if trace else None)
     seconds = time.perf_counter() - t0
-    if not result_file.exists():
-        raise RuntimeError(f"Simulation of {module} under {sim} produced no result; see "
-                           f"{run_dir / 'sim.log'}; repro: {repro}")
-    observed = json.loads(result_file.read_text())
     if observed["errors"]:
         raise EngineMismatch(f"{module} ({sim}): {observed['errors'][0]}; repro: {repro}")
     from .engine_cocotb import PERIOD_NS
