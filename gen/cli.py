@@ -85,6 +85,37 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"edgeforge: error: {message} (see {self.prog} --help)\n")
 
 
+def _power_parser(sub) -> None:
+    """``edgeforge power``: any netlist and dump, like OpenSTA's report_power."""
+    p = sub.add_parser("power", help="power of any gate-level netlist from a VCD/FST "
+                                     "(like OpenSTA report_power)")
+    p.add_argument("--netlist", required=True, metavar="X.v", help="structural Verilog netlist")
+    p.add_argument("--top", required=True, help="top module of the netlist")
+    p.add_argument("--vcd", required=True, metavar="W.vcd[.gz]|W.fst",
+                   help="activity dump of a simulation of the netlist")
+    p.add_argument("--scope", required=True, metavar="tb/dut",
+                   help="instance of the netlist's top in the dump")
+    p.add_argument("--liberty", metavar="PATH", help="liberty file (default as for synth)")
+    p.add_argument("--period", type=real(0.0, MAX_TIME_NS, above=True, unit=" ns"),
+                   metavar="NS", help="clock period: also report energy per cycle and the "
+                   "cycle count")
+    p.add_argument("--start", type=real(0.0, MAX_TIME_NS, unit=" ns"), metavar="NS",
+                   help="window start (default: dump start)")
+    p.add_argument("--end", type=real(0.0, MAX_TIME_NS, above=True, unit=" ns"), metavar="NS",
+                   help="window end (default: dump end)")
+    p.add_argument("--input-slew", type=real(0.0, 1000.0, unit=" ns"), metavar="NS",
+                   help="slew of the primary inputs when slews are propagated (default 0, "
+                   "as OpenSTA without set_input_transition)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="accept a dump that annotates only part of the netlist's nets (the "
+                   "rest count as never toggling; the output states the coverage)")
+    p.add_argument("--wire-load", choices=("default", "none"), default="default")
+    p.add_argument("--slew", type=real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
+                   help="one fixed slew for every pin (default: slews propagated from the "
+                   "library's transition tables, ideal clock, as OpenSTA)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = _Parser(
         prog="edgeforge",
@@ -118,33 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="synthesise again even if cached")
     p.add_argument("--json", action="store_true", help="one JSON object (a list with --all)")
 
-    p = sub.add_parser("power", help="power of any gate-level netlist from a VCD/FST "
-                                     "(like OpenSTA report_power)")
-    p.add_argument("--netlist", required=True, metavar="X.v", help="structural Verilog netlist")
-    p.add_argument("--top", required=True, help="top module of the netlist")
-    p.add_argument("--vcd", required=True, metavar="W.vcd[.gz]|W.fst",
-                   help="activity dump of a simulation of the netlist")
-    p.add_argument("--scope", required=True, metavar="tb/dut",
-                   help="instance of the netlist's top in the dump")
-    p.add_argument("--liberty", metavar="PATH", help="liberty file (default as for synth)")
-    p.add_argument("--period", type=real(0.0, MAX_TIME_NS, above=True, unit=" ns"),
-                   metavar="NS", help="clock period: also report energy per cycle and the "
-                   "cycle count")
-    p.add_argument("--start", type=real(0.0, MAX_TIME_NS, unit=" ns"), metavar="NS",
-                   help="window start (default: dump start)")
-    p.add_argument("--end", type=real(0.0, MAX_TIME_NS, above=True, unit=" ns"), metavar="NS",
-                   help="window end (default: dump end)")
-    p.add_argument("--input-slew", type=real(0.0, 1000.0, unit=" ns"), metavar="NS",
-                   help="slew of the primary inputs when slews are propagated (default 0, "
-                   "as OpenSTA without set_input_transition)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept a dump that annotates only part of the netlist's nets (the "
-                   "rest count as never toggling; the output states the coverage)")
-    p.add_argument("--wire-load", choices=("default", "none"), default="default")
-    p.add_argument("--slew", type=real(0.0, 1000.0, above=True, unit=" ns"), metavar="NS",
-                   help="one fixed slew for every pin (default: slews propagated from the "
-                   "library's transition tables, ideal clock, as OpenSTA)")
-    p.add_argument("--json", action="store_true", help="one JSON object")
+    _power_parser(sub)
 
     p = sub.add_parser("report", help="write the report to build/report/ (every family's "
                        "section: area, energy, errors, savings, plots)")
