@@ -248,7 +248,7 @@ def _settle(run: _Run, i: int, fut: Future, seconds: float) -> None:
 
 
 def _failure(job: Job, exc: BaseException) -> JobFailure:
-    remote = getattr(exc.__cause__, "tb", None)  # a pool worker's traceback, as text
+    remote = getattr(exc.__cause__, "tb", "").strip().strip('"')  # a pool worker's, as text
     text = remote or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return JobFailure(job.name, type(exc).__name__, str(exc), _tail(text))
 
@@ -344,10 +344,11 @@ class DaskExecutor(Executor):
     scheduler
         None: a ``LocalCluster`` of ``workers`` single-threaded processes is started for each
         :meth:`run` and closed after it. ``tcp://HOST:PORT`` (or ``tls://``): an existing
-        cluster; its size decides how many jobs run at once (``workers`` is then only
-        validated), every job that is ready is submitted at once with its priority.
+        cluster.
     workers
-        Worker processes of the ``LocalCluster``, 1 to :data:`MAX_WORKERS`.
+        Worker processes of the ``LocalCluster``, 1 to :data:`MAX_WORKERS`. With a
+        ``scheduler`` it is only validated: the cluster's thread count (read again as jobs
+        finish, so a cluster that grows gets more) bounds the jobs in flight.
     retries
         How often a job whose worker died under it (killed, machine lost) is submitted again,
         0 to :data:`MAX_RETRIES`. The ``LocalCluster`` is started with ``allowed-failures``
@@ -358,20 +359,23 @@ class DaskExecutor(Executor):
 
     Notes
     -----
-    Jobs run in the client's working directory when it exists on the worker (a shared file
-    system), else in the worker's own; the client's :data:`FORWARDED_ENV` and ``EDGEFORGE_*``
-    variables are set for each job and its ``PATH`` entries the worker lacks appended. A worker
-    process runs one job at a time (directory and environment are per process: start workers
-    with ``--nthreads 1``). Fail-fast cancels the jobs not finished; on an existing cluster a
-    job already running completes on its worker and its result is dropped. Workers need
-    edgeforge (and the modules of the jobs' functions) importable.
+    Jobs are submitted longest first (with that Dask priority too), no more at a time than the
+    cluster has threads: a worker that dies then holds only the job it runs (Dask counts a death
+    against every task assigned to the worker, started or not). Jobs run in the client's working
+    directory when it exists on the worker (a shared file system), else in the worker's own; the
+    client's :data:`FORWARDED_ENV` and ``EDGEFORGE_*`` variables are set for each job and its
+    ``PATH`` entries the worker lacks appended. A worker process runs one job at a time
+    (directory and environment are per process: start workers with ``--nthreads 1``). Fail-fast
+    cancels the jobs not finished; on an existing cluster a job already running completes on its
+    worker and its result is dropped. Workers need edgeforge (and the modules of the jobs'
+    functions) importable.
     """
 
     def __init__(self, scheduler: str | None = None, workers: int = 2, *, retries: int = 2):
-        _distributed()
         self.scheduler = _check_scheduler(scheduler)
         self.workers = _check_int("Workers", workers, 1, MAX_WORKERS)
         self.retries = _check_int("Retries", retries, 0, MAX_RETRIES)
+        _distributed()
 
     def run(self, jobs: Sequence[Job],
             done: Callable[[int, object, float], None] | None = None, *,
@@ -380,7 +384,9 @@ class DaskExecutor(Executor):
         if not jobs:
             return run.out
         with self._client() as client:
-            _DaskRun(client, run, self.retries).go()
+            if self.scheduler is None:
+                run.limit = self.workers
+            _DaskRun(client, run, self.retries, self.scheduler is not None).go()
         return run.out
 
     @contextlib.contextmanager
@@ -406,8 +412,8 @@ class DaskExecutor(Executor):
 class _DaskRun:
     """One :meth:`DaskExecutor.run` on a connected client."""
 
-    def __init__(self, client, run: _Run, retries: int):
-        self.client, self.run, self.retries = client, run, retries
+    def __init__(self, client, run: _Run, retries: int, grows: bool):
+        self.client, self.run, self.retries, self.grows = client, run, retries, grows
         self.cwd = os.getcwd()
         self.env, self.path = _client_env()
         self.attempts: dict[int, int] = {}
@@ -418,14 +424,19 @@ class _DaskRun:
         dd = _distributed()
         pending = dd.as_completed()
         try:
-            self._submit(pending, self.run.ready())
+            self._submit(pending, self._ready())
             for fut in pending:
                 i = self.index.pop(fut.key)
                 self._settle(pending, i, fut, dd.KilledWorker)
-                self._submit(pending, self.run.ready())
+                self._submit(pending, self._ready())
         except BaseException:
             self.client.cancel(list(pending.futures), force=True)
             raise
+
+    def _ready(self) -> list[int]:
+        if self.grows:  # an existing cluster: as many in flight as it has threads now
+            self.run.limit = max(1, sum(self.client.nthreads().values()))
+        return self.run.ready()
 
     def _submit(self, pending, indices: list[int]) -> None:
         for i in indices:
