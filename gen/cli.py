@@ -20,7 +20,7 @@ from gen.eda import activity as act
 from gen.eda import power, synth
 from gen.eda.files import atomic_write, input_file, undo_on_failure
 from gen.eda.netlist import check_top, load_netlist
-from gen.flow import bench, ip
+from gen.flow import bench, ip, sweep_cli
 from gen.flow import family as registry
 from gen.flow.cli_support import (
     CACHE_DIR,
@@ -166,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         with _plugged(fam, "a report option"):
             fam.add_report_options(p)
     _energy_parser(sub)
+    sweep_cli.add_parser(sub)
     _FAMILY_COMMANDS.clear()
     for fam in registry.families().values():
         with _plugged(fam, "a command"):
@@ -501,7 +502,8 @@ def _cmd_report(args) -> int:
 
 
 COMMANDS = {"list": _cmd_list, "verilog": _cmd_verilog, "synth": _cmd_synth,
-            "energy": _cmd_energy, "power": _cmd_power, "report": _cmd_report}
+            "energy": _cmd_energy, "power": _cmd_power, "report": _cmd_report,
+            "sweep": sweep_cli.cmd_sweep}
 #: Subcommands the families add (:meth:`gen.flow.family.Family.add_commands`).
 _FAMILY_COMMANDS: dict = {}
 

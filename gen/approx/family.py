@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from gen.flow.cli_support import integer
 from gen.flow.design import Design, Instance, Param
 from gen.flow.family import Family
+from gen.flow.sweep import Metric
 from hw.approx import DRUM, ROUP, ExactMultiplier
 from sim_models.approx import DrumModel, ExactModel, RoupModel
 from sim_models.approx.metrics import MAX_SAMPLES
 
 from . import cli, multiplier
-from .report import ApproxSection
+from .report import ApproxSection, error_record
 
 
 def _sfx_latency(params: Mapping[str, object]) -> str:
@@ -162,6 +163,15 @@ class ApproxFamily(Family):
 
     def rtl_check(self, design: str) -> str | None:
         return "edgeforge verify"
+
+    def metrics(self) -> Mapping[str, Metric]:
+        return {"errors": Metric("errors", _errors, (),
+                                 "error metrics of the golden model (exhaustive up to 16 bits)")}
+
+
+def _errors(point: Instance, workload: Mapping, seed: int) -> dict:
+    """The ``errors`` sweep metric: :func:`gen.approx.report.error_record` (cached)."""
+    return error_record(point)
 
 
 FAMILY = ApproxFamily()

@@ -10,13 +10,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gen.flow.design import Design, Instance, Param
 from gen.flow.family import EnergyOption, Family, ReportSection
+from gen.flow.sweep import Metric
 from hw.cgra import CGRA
 from sim_models.cgra import CGRAModel
 from sim_models.cgra.fabric_file import load
 from sim_models.cgra.programs import KERNELS
 
 from . import asm_cli
-from .fabric import measure_kernel
+from .fabric import kernel_setup, measure_kernel
 from .report import CgraSection
 
 
@@ -91,8 +92,23 @@ class CgraFamily(Family):
     def report_sections(self) -> Sequence[ReportSection]:
         return (CgraSection(),)
 
+    def metrics(self) -> Mapping[str, Metric]:
+        return {"cycles": Metric("cycles", kernel_cycles, ("cgra",),
+                                 "cycles of the workload's kernel on the cycle-accurate model")}
+
     def rtl_check(self, design: str) -> str | None:
         return "python -m verif.cgra.fabric --kernel K" if design == "cgra" else None
+
+
+def kernel_cycles(point: Instance, workload: Mapping, seed: int) -> dict:
+    """The ``cycles`` sweep metric: the kernel of ``workload`` (default :data:`DEFAULT_KERNEL`)
+    on the fabric's cycle-accurate model, with the inputs of ``seed``."""
+    kernel = workload.get("kernel") or DEFAULT_KERNEL
+    if kernel not in KERNELS:
+        raise ValueError(f"Kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
+    _, _, prog, _, memories = kernel_setup(point, kernel, seed)
+    trace = point.model.run(prog.config, prog.imems, memories)
+    return {"kernel": kernel, "cycles": trace.cycles}
 
 
 def _kernel(args: argparse.Namespace) -> str:

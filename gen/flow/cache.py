@@ -16,7 +16,19 @@ from pathlib import Path
 
 from gen.eda import files
 
-__all__ = ["Cache", "content_key", "file_digest"]
+__all__ = ["Cache", "content_key", "file_digest", "cache_root", "ENV_VAR", "DEFAULT_ROOT"]
+
+#: Environment variable naming the cache directory (e.g. one on a filesystem that several
+#: machines share); default :data:`DEFAULT_ROOT`.
+ENV_VAR = "EDGEFORGE_CACHE"
+DEFAULT_ROOT = Path("build") / "cache"
+
+
+def cache_root() -> Path:
+    """The flow's cache directory: ``$EDGEFORGE_CACHE``, else ``build/cache`` (relative to the
+    working directory)."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    return Path(value) if value else DEFAULT_ROOT
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -57,9 +69,20 @@ class Cache:
         """The file of ``key`` (None when caching is off)."""
         return None if self._dir is None else self._dir / f"{key}.json"
 
+    #: Lookups of this process that found an entry and that did not (the report's time
+    #: table tells a step that came from the cache by them).
+    hits = 0
+    misses = 0
+
     def load(self, key: str) -> dict | None:
         """The entry of ``key``, or None: absent, caching off, or damaged (then removed)."""
-        return files.read_cache_json(self.path(key))
+        entry = files.read_cache_json(self.path(key))
+        if self._dir is not None:
+            if entry is None:
+                Cache.misses += 1
+            else:
+                Cache.hits += 1
+        return entry
 
     def store(self, key: str, data: dict) -> None:
         """Write ``data`` as the entry of ``key`` (atomically; nothing when caching is off)."""

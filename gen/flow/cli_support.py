@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gen.eda import files, synth
 
+from .cache import cache_root
 from .design import parse_int
 
 __all__ = ["UsageError", "integer", "real", "SEED", "WORKERS", "PROBABILITY", "MAX_SEED",
@@ -23,7 +24,7 @@ __all__ = ["UsageError", "integer", "real", "SEED", "WORKERS", "PROBABILITY", "M
 MAX_SEED = (1 << 63) - 1
 MAX_WORKERS = 64
 #: Where commands cache results (synthesis, netlists, energy).
-CACHE_DIR = "build/cache"
+CACHE_DIR = str(cache_root())
 
 
 class UsageError(Exception):

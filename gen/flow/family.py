@@ -63,15 +63,11 @@ class ReportContext:
         The libraries as given (None: the default; compare: none).
     seed, workers
         The report's seed and worker processes.
-    executor
-        Runs the section's jobs (:class:`gen.flow.executor.Executor`).
     options
         This section's options (from ``build_report(sections=...)``; empty: its defaults).
     args
         The parsed command line of ``edgeforge report`` (None from the API): values of the
         options the family added with :meth:`Family.add_report_options`.
-    line
-        ``line(module, what, seconds, eta)``: one progress line (eta in seconds or None).
     """
 
     outdir: Path
@@ -79,10 +75,8 @@ class ReportContext:
     compare_liberty: str | None
     seed: int
     workers: int
-    executor: object
     options: dict
     args: argparse.Namespace | None
-    line: Callable[[str, str, float, float | None], None]
 
     def arg(self, name: str, default=None):
         """Option ``name`` of this section: from ``options``, else the command line (the
@@ -97,9 +91,17 @@ class ReportSection:
     """One section of ``edgeforge report``.
 
     ``name`` keys the section in ``build_report(sections={name: options | True | False})``.
-    :meth:`run` measures and returns the top-level keys of ``report.json`` the section owns;
-    :meth:`blocks` turns them into document blocks: ``("h1"|"h2"|"h3"|"p", text)``,
-    ``("ul", [items])``, ``("table", header, rows)``, ``("img", file, alt)``.
+    The report runs every section's work on one executor, longest jobs first:
+
+    - the points of the report's spec whose design is in :attr:`designs` (a sweep through the
+      flow, :mod:`gen.flow.sweep`; :meth:`adapt` may change a point's workload from the
+      section's options);
+    - the section's own studies, :meth:`jobs` (work that is not a grid of design points).
+
+    :meth:`collect` then turns both into the top-level keys of ``report.json`` the section
+    owns, and :meth:`blocks` turns those into document blocks (the kinds of
+    :mod:`gen.flow.render`: ``("h1"|"h2"|"h3"|"p", text)``, ``("ul", [items])``,
+    ``("table", header, rows)``, ``("figure", id, plotly_figure_dict, caption)``, ...).
     """
 
     name: str = ""
@@ -109,15 +111,26 @@ class ReportSection:
     options: tuple[str, ...] = ()
     #: The report's title when this is the first section that has one (None: no claim).
     title: str | None = None
+    #: The designs whose points of the report spec this section receives.
+    designs: tuple[str, ...] = ()
 
     def check(self, ctx: ReportContext) -> None:
         """Validate the section's options before anything runs (ValueError)."""
 
-    def steps(self, ctx: ReportContext) -> int:
-        """How many progress lines :meth:`run` prints."""
-        return 0
+    def adapt(self, ctx: ReportContext, point):
+        """``point`` (a :class:`gen.flow.sweep.SweepPoint` of the spec) as this report runs it,
+        e.g. with a workload option of the command line; default unchanged."""
+        return point
 
-    def run(self, ctx: ReportContext) -> dict:
+    def jobs(self, ctx: ReportContext) -> list:
+        """The section's studies (:class:`gen.flow.executor.Job`, each with ``describe`` for its
+        progress line); they run on the report's executor beside every other job."""
+        return []
+
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        """The section's ``report.json`` keys from its spec ``points`` (pairs of
+        :class:`gen.flow.sweep.SweepPoint` and result: ``result["row"]``,
+        ``result["records"][metric]``) and the ``results`` of :meth:`jobs` (in job order)."""
         raise NotImplementedError
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
@@ -193,6 +206,11 @@ class Family:
 
     def report_sections(self) -> Sequence[ReportSection]:
         return ()
+
+    def metrics(self) -> Mapping[str, object]:
+        """The family's own sweep metrics beyond ``area`` and ``energy``: name ->
+        :class:`gen.flow.sweep.Metric` (e.g. error metrics of a multiplier's golden model)."""
+        return {}
 
     def rtl_check(self, design: str) -> str | None:
         """How users check the RTL of ``design`` (a command), for messages."""

@@ -15,23 +15,31 @@ limits, in order).
 from __future__ import annotations
 
 import argparse
-import html
+import dataclasses
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gen.eda import files, synth
 
-from .executor import JobError, LocalExecutor
+from . import sweep
+from .cache import Cache
+from .executor import Executor, Job, JobError, LocalExecutor
 from .family import ReportContext, ReportSection, families
+from .render import render_html, render_md, timing_blocks
+from .sweep import Spec
 
-__all__ = ["build_report", "ReportError", "sections", "render_md", "render_html", "TITLE"]
+__all__ = ["build_report", "ReportError", "sections", "render_md", "render_html", "TITLE",
+           "DEFAULT_SPEC"]
 
 TITLE = "edgeforge report"
+#: The design points of the report: a sweep spec in the package (``$liberty`` and
+#: ``$compare`` are the report's libraries).
+DEFAULT_SPEC = Path(__file__).parent / "data" / "report.toml"
 
 
 class ReportError(RuntimeError):
@@ -41,22 +49,6 @@ class ReportError(RuntimeError):
 def sections() -> list[ReportSection]:
     """Every family's report sections, in family order."""
     return [s for f in families().values() for s in f.report_sections()]
-
-
-@dataclass
-class _Steps:
-    """Step counter of the progress display: ``[i/n] module what seconds ETA``."""
-
-    total: int
-    enabled: bool
-    done: int = 0
-    t0: float = field(default_factory=time.perf_counter)
-
-    def line(self, module: str, what: str, seconds: float, eta: float | None) -> None:
-        self.done += 1
-        eta_text = "" if eta is None else f"  ETA {duration(eta)}"
-        say(self.enabled, f"[{self.done:{len(str(self.total))}d}/{self.total}] "
-                          f"{module:<22} {what}  {seconds:5.1f} s{eta_text}")
 
 
 def say(enabled: bool, text: str) -> None:
@@ -105,7 +97,9 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
                  compare_liberty: str | os.PathLike | None = None, seed: int = 1,
                  workers: int = 2, progress: bool = True,
                  sections: Mapping[str, object] | None = None,
-                 args: argparse.Namespace | None = None) -> Path:
+                 args: argparse.Namespace | None = None,
+                 spec: str | os.PathLike | None = None,
+                 executor: Executor | None = None) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
     Parameters
@@ -115,62 +109,184 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
         files).
     liberty
         Library of the report's numbers (None: as :func:`gen.eda.synth.resolve_liberty`,
-        normally the embedded compact sky130_fd_sc_hd).
+        normally the embedded compact sky130_fd_sc_hd); the spec's ``$liberty``.
     compare_liberty
-        A second library that sections measuring libraries against each other also use.
+        A second library that sections measuring libraries against each other also use; the
+        spec's ``$compare`` (points on it are dropped without one).
     seed
-        Seed of every workload.
+        Seed of every workload (it replaces the spec's).
     workers
-        Processes for the sections' jobs (1: in this process).
+        Processes for the jobs (1: in this process); ignored when ``executor`` is given.
     progress
-        One line per step on standard error (``[i/n]``, point, result, seconds, ETA).
+        One line per finished job on standard error (``[i/n]``, job, result, seconds, ETA).
     sections
         Section name -> its options (a dict; True: its defaults; False: skip); only the named
         sections run. None: every default section, with its defaults.
     args
         The parsed ``edgeforge report`` command line (the families' report options).
+    spec
+        The report's design points (default :data:`DEFAULT_SPEC`, ``report.toml`` of the
+        package), a sweep spec (:mod:`gen.flow.sweep`).
+    executor
+        Where the jobs run (default a :class:`gen.flow.executor.LocalExecutor` of ``workers``).
 
     Raises
     ------
     ValueError, TypeError
-        Bad arguments or libraries (before anything runs).
+        Bad arguments, libraries or spec (before anything runs).
     ReportError
-        A section failed; the message names the point. Nothing is written in that case.
+        A job failed; the message names the point. Nothing is written in that case.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"Seed must be a non-negative integer, not {seed!r}")
-    executor = LocalExecutor(workers)
+    executor = executor if executor is not None else LocalExecutor(workers)
     lib_path = synth.check_liberty(liberty)  # both libraries read in full first
     cmp_path = synth.check_liberty(compare_liberty) if compare_liberty is not None else None
     outdir = Path(outdir)
     chosen = _chosen(sections)
     t_start = time.perf_counter()
-    steps = _Steps(0, progress)
     contexts = [ReportContext(outdir, None if liberty is None else str(liberty),
                               None if compare_liberty is None else str(compare_liberty), seed,
-                              workers, executor, opt, args, steps.line)
+                              executor.workers, opt, args)
                 for _, opt in chosen]
     for (s, _), ctx in zip(chosen, contexts, strict=True):
         s.check(ctx)
-    steps.total = sum(s.steps(ctx) for (s, _), ctx in zip(chosen, contexts, strict=True))
+    plan = _Plan(chosen, contexts, _spec(spec, liberty, compare_liberty, seed), progress)
     report: dict = {
         "title": next((s.title for s, _ in chosen if s.title), TITLE),
         "liberty": synth.liberty_label(liberty), "liberty_path": str(lib_path),
         "compare_liberty": None if compare_liberty is None else str(compare_liberty),
         "compare_liberty_path": None if cmp_path is None else str(cmp_path),
     }
-    for (s, _), ctx in zip(chosen, contexts, strict=True):
-        try:
-            part = s.run(ctx)
-        except (JobError, RuntimeError) as e:
-            raise ReportError(str(e)) from e
+    plan.run(executor)
+    for (s, _), ctx, (points, results) in zip(chosen, contexts, plan.parts(), strict=True):
+        part = s.collect(ctx, points, results)
         clash = sorted(set(part) & set(report))
         if clash:
             raise ReportError(f"report section {s.name} returned key {clash[0]!r}, which "
                               "another section or the core already wrote")
         report.update(part)
     report["limits"] = [x for s, _ in chosen for x in s.limits(report)]
+    report["timing"] = plan.timing
+    report["wall_seconds"] = round(time.perf_counter() - t_start, 1)
     return _write(outdir, report, chosen, contexts, progress, t_start)
+
+
+def _spec(spec, liberty, compare_liberty, seed: int) -> Spec:
+    """The report's spec, its ``$liberty`` and ``$compare`` libraries filled in, its seed
+    replaced by the report's."""
+    path = Path(spec) if spec is not None else DEFAULT_SPEC
+    text = files.read_text(path, "report spec", max_bytes=sweep.MAX_SPEC_BYTES)
+    parsed = sweep.parse_spec(text, name=path.stem, base=path.parent, where=str(path),
+                              substitutions={
+                                  "liberty": "default" if liberty is None else str(liberty),
+                                  "compare": None if compare_liberty is None
+                                  else str(compare_liberty)})
+    parsed.points = [dataclasses.replace(p, seed=seed) for p in parsed.points]
+    return parsed
+
+
+class _Plan:
+    """Every job of the report on one executor: the spec's points (a sweep, finished ones from
+    its cache) and the sections' studies; progress lines and the time table as they finish."""
+
+    def __init__(self, chosen, contexts, spec: Spec, progress: bool):
+        self.progress, self.t0 = progress, time.perf_counter()
+        self.timing: list[dict] = []
+        owner = {d: k for k, (s, _) in enumerate(chosen) for d in s.designs}
+        self.section_points: list[list[int]] = [[] for _ in chosen]
+        points = []
+        for p in spec.points:
+            k = owner.get(p.design)
+            if k is None:
+                continue
+            self.section_points[k].append(len(points))
+            points.append(chosen[k][0].adapt(contexts[k], p))
+        self.names = [s.name for s, _ in chosen]
+        self.owner_of_point = {i: k for k, idx in enumerate(self.section_points) for i in idx}
+        self.sweep = sweep.SweepRun(Spec(spec.name, spec.seed, points))
+        for i in range(len(points)):  # points the sweep cache already had
+            if self.sweep.rows[i] is not None:
+                self._time(self.sweep.spec.points[i].name, self.names[self.owner_of_point[i]],
+                           0.0, True)
+        self.studies = [s.jobs(ctx) for (s, _), ctx in zip(chosen, contexts, strict=True)]
+        self.study_results: list[list] = [[None] * len(j) for j in self.studies]
+        self.done_count, self.total = 0, len(self.sweep.todo) + sum(map(len, self.studies))
+
+    def jobs(self) -> list[tuple[Job, Callable]]:
+        out = []
+        for k, job in enumerate(self.sweep.jobs()):
+            out.append((job, functools.partial(self._point_done, k)))
+        for sec, jobs in enumerate(self.studies):
+            for j, job in enumerate(jobs):
+                out.append((job, functools.partial(self._study_done, sec, j)))
+        return out
+
+    def run(self, executor: Executor) -> None:
+        pairs = self.jobs()
+        wrapped = [Job(job.name, _counted, (job.fn, job.args, job.kwargs), cost=job.cost,
+                       exclusive=job.exclusive) for job, _ in pairs]
+
+        def done(i: int, res, seconds: float) -> None:
+            value, cached = res
+            pairs[i][1](pairs[i][0], value, seconds, cached)
+
+        try:
+            executor.run(wrapped, done)
+        except JobError as e:
+            raise ReportError(str(e)) from e
+
+    def _point_done(self, k: int, job: Job, res: dict, seconds: float, cached: bool) -> None:
+        self.sweep.done(k, res, seconds)
+        i = self.sweep.todo[k]
+        self._line(job.name, _describe_row(res["row"]), seconds)
+        self._time(job.name, self.names[self.owner_of_point[i]], seconds, cached)
+
+    def _study_done(self, sec: int, j: int, job: Job, res, seconds: float,
+                    cached: bool) -> None:
+        self.study_results[sec][j] = res
+        what = job.describe(res) if job.describe is not None else ""
+        self._line(job.name, what, seconds)
+        self._time(job.name, self.names[sec], seconds, cached)
+
+    def _line(self, name: str, what: str, seconds: float) -> None:
+        self.done_count += 1
+        elapsed = time.perf_counter() - self.t0
+        left = self.total - self.done_count
+        eta = f"  ETA {duration(elapsed / self.done_count * left)}" if left else ""
+        say(self.progress, f"[{self.done_count:{len(str(self.total))}d}/{self.total}] "
+                           f"{name:<34} {what}  {seconds:6.1f} s{eta}")
+
+    def _time(self, step: str, section: str, seconds: float, cached: bool) -> None:
+        self.timing.append({"step": step, "section": section, "seconds": round(seconds, 2),
+                            "cached": cached})
+
+    def parts(self) -> list[tuple[list, list]]:
+        out = []
+        for k, idx in enumerate(self.section_points):
+            pts = [(self.sweep.spec.points[i], self.sweep.results[i]) for i in idx]
+            out.append((pts, self.study_results[k]))
+        return out
+
+
+def _counted(fn, args, kwargs):
+    """Run a job; return its result and whether it came from the cache (every cache lookup
+    of the job hit, and there was at least one)."""
+    hits, misses = Cache.hits, Cache.misses
+    value = fn(*args, **kwargs)
+    return value, Cache.hits > hits and Cache.misses == misses
+
+
+def _describe_row(row: dict) -> str:
+    """The progress text of a spec point: its main figures."""
+    parts = []
+    energy = next((k for k in row if k.startswith("energy_per_") and k.endswith("_fj")), None)
+    if energy is not None:
+        parts.append(f"{row[energy]:10.1f} fJ/{energy[len('energy_per_'):-3]}")
+    for key, unit in (("area_um2", "um^2"), ("cycles", "cycles")):
+        if isinstance(row.get(key), (int, float)):
+            parts.append(f"{row[key]:,.0f} {unit}")
+    return "  ".join(parts)
 
 
 def _write(outdir: Path, report: dict, chosen, contexts, progress: bool, t_start: float) -> Path:
@@ -180,76 +296,14 @@ def _write(outdir: Path, report: dict, chosen, contexts, progress: bool, t_start
     for (s, _), ctx in zip(chosen, contexts, strict=True):
         blocks += s.blocks(report, ctx)
     blocks += [("h2", "Limits"),
-               ("ul", [f"Library of every area and energy number: {report['liberty']}"
-                       + (f" (the comparison sections also: {report['compare_liberty']})"
+               ("ul", [f"Library of every area and energy number: "
+                       f"{Path(report['liberty']).name}"
+                       + (f" (the comparison sections also: "
+                          f"{Path(report['compare_liberty']).name})"
                           if report["compare_liberty"] else "") + ".", *report["limits"]])]
+    blocks += timing_blocks(report["timing"])
     files.atomic_write(outdir / "index.md", render_md(blocks))
     index = outdir / "index.html"
     files.atomic_write(index, render_html(blocks, report["title"]))
     say(progress, f"report written to {outdir} in {duration(time.perf_counter() - t_start)}")
     return index
-
-
-# -------------------------------------------------------------------------------------------
-# documents: one list of blocks rendered as Markdown and as HTML
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def render_md(blocks: Sequence[tuple]) -> str:
-    """Markdown of ``blocks`` (see :class:`gen.flow.family.ReportSection`)."""
-    out: list[str] = []
-    for kind, *args in blocks:
-        if kind in ("h1", "h2", "h3"):
-            out += ["#" * int(kind[1]) + " " + args[0], ""]
-        elif kind == "p":
-            out += [args[0], ""]
-        elif kind == "ul":
-            out += [f"- {x}" for x in args[0]] + [""]
-        elif kind == "table":
-            header, rows = args
-            out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
-            out.append("|" + "---|" * len(header))
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-            out.append("")
-        elif kind == "img":
-            src, alt = args
-            out += [f"![{alt}]({src})", "", f"Plot file: [{src}]({src})", ""]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _html_block(kind: str, args: list) -> str:
-    esc = html.escape
-    if kind in ("h1", "h2", "h3"):
-        return f"<{kind}>{esc(args[0])}</{kind}>"
-    if kind == "p":
-        return f"<p>{esc(args[0])}</p>"
-    if kind == "ul":
-        return "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in args[0]) + "</ul>"
-    if kind == "table":
-        header, rows = args
-        return "\n".join(["<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header)
-                          + "</tr>",
-                          *("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
-                            for row in rows),
-                          "</table>"])
-    if kind == "img":
-        src, alt = args
-        return f'<p><a href="{esc(src)}"><img src="{esc(src)}" alt="{esc(alt)}"></a></p>'
-    raise ValueError(f"unknown report block {kind!r}")
-
-
-def render_html(blocks: Sequence[tuple], title: str) -> str:
-    """A standalone HTML page of ``blocks``."""
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:1400px}table{border-collapse:collapse;"
-        "margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px;text-align:right}"
-        "td:first-child{text-align:left}img{max-width:100%}</style></head><body>",
-        *(_html_block(kind, args) for kind, *args in blocks),
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"

@@ -53,13 +53,14 @@ except ImportError:  # pragma: no cover - not POSIX: no lock, at worst trained t
 import sim_models.ternary as tern
 from gen.eda import files
 from gen.flow import datasets
+from gen.flow.cache import cache_root
 from gen.flow.datasets import load_data
 from sim_models.ternary import FoldedBatchNorm, TernaryLayer, TernaryNetwork, ternarise
 
 __all__ = ["CACHE", "DigitsResult", "cache_path", "code_version",
            "ternarise_pixels", "train"]
 
-CACHE = Path("build") / "cache" / "digits"
+CACHE = cache_root() / "digits"
 #: Bump when the training changes in a way the source hash would not show.
 _CODE_VERSION = "1"
 CHANNELS = 16

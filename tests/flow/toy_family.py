@@ -3,7 +3,7 @@
 It is found through ``EDGEFORGE_FAMILIES=toy_family:FAMILY`` (this folder on ``PYTHONPATH``),
 as a family in another pip package would be through its entry point, and touches no shared
 module (docs/architecture.md walks through it). ``TOY_BROKEN=1`` gives it a wrong golden
-model, which the gate-level check must catch.
+model, which the gate-level check must catch; ``TOY_BROKEN_WIDTHS=7,8`` only for those widths.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class Adder(wiring.Component):
 def adder_model(width: int):
     """The golden model: the sum (off by one with ``TOY_BROKEN=1``)."""
     wrong = int(os.environ.get("TOY_BROKEN", "0"))
+    if str(width) in os.environ.get("TOY_BROKEN_WIDTHS", "").split(","):
+        wrong = 1
     return lambda a, b: np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64) + wrong
 
 
