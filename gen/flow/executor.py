@@ -38,6 +38,8 @@ EXECUTORS = ("local", "dask")
 FORWARDED_ENV = ("SIM", "WAVES", "LIBERTY", "PDK_ROOT", "YOSYS")
 #: Lines of a failed job's traceback kept in :attr:`JobFailure.traceback_tail`.
 TAIL_LINES = 12
+#: Seconds to reach an existing Dask scheduler before the run fails (:class:`OSError`).
+CONNECT_TIMEOUT = 20.0
 _DASK_MISSING = "--executor dask needs the optional extra: pip install 'edgeforge[dask]'"
 _ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})")
 
@@ -394,7 +396,7 @@ class DaskExecutor(Executor):
         dd = _distributed()
         if self.scheduler is not None:
             try:
-                client = dd.Client(self.scheduler, timeout="20s")
+                client = dd.Client(self.scheduler, timeout=f"{CONNECT_TIMEOUT}s")
             except OSError as e:
                 raise OSError(f"Cannot reach the Dask scheduler at {self.scheduler}: {e}") \
                     from e

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import gen.flow.executor as executor_module
 from gen.flow.executor import (
     DaskExecutor,
     DaskMissingError,
@@ -162,3 +163,11 @@ def test_remote_wrapper_returns_the_job_error():
 
 def _where():
     return os.getcwd(), os.environ.get("EDGEFORGE_CACHE"), os.environ["PATH"]
+
+
+def test_unreachable_scheduler_is_one_line(monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(executor_module, "CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(OSError, match=r"^Cannot reach the Dask scheduler at tcp://127.0.0.1:1: "
+                                      r"[^\n]*$"):
+        DaskExecutor("tcp://127.0.0.1:1").run([Job("a", square, (1,))])
