@@ -2,31 +2,33 @@
 
 * every kernel of :mod:`sim_models.cgra.programs` on the ``small`` fabric with exact, DRUM
   (k = 6) and ROUP (p = 1, r = 2) MUL tiles: cycles, energy per run from gate-level simulation
-  (:func:`gen.cgra.fabric.cgra_energy`; every row of the netlist's run checked against the
-  golden model), the MUL tiles' share, area, and the kernel output error against the exact
-  numpy reference over :data:`ERROR_DRAWS` input draws (:func:`gen.cgra.fabric.kernel_error`);
+  (the report spec's ``energy`` points, measured by :meth:`gen.cgra.family.CgraFamily.energy`;
+  every row of the netlist's run checked against the golden model), the MUL tiles' share,
+  area, and the kernel output error against the exact numpy reference over
+  :data:`ERROR_DRAWS` input draws (:func:`kernel_errors`, a study job on the golden model);
 * the ``default`` fabric (the approximate R-Blocks study's: 8 MAC units, 4 approximate, 3 LSUs
-  of 4 KiB, 5 x 5 Wilton mesh) synthesised: area by FU type, and against the same fabric with
-  every MUL exact;
+  of 4 KiB, 5 x 5 Wilton mesh) synthesised (the spec's ``area`` point): area by FU type, and
+  against the same fabric with every MUL exact (:func:`fabric_area`);
 * printed beside the study's figures (:data:`STUDY`), with what the model covers and what not.
 
-:class:`CgraSection` is the section (report.json key ``cgra``).
+The points are in the cgra region of the report spec (``gen/flow/data/report.toml``).
+:class:`CgraSection` is the section (report.json key ``cgra``); its figures are built by
+:mod:`gen.cgra.figures`.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
-import time
 
-from gen.eda import synth
 from gen.flow.executor import Job
 from gen.flow.family import ReportContext, ReportSection, instantiate
 from sim_models.cgra.programs import KERNELS
 
-from .fabric import by_category, cgra_energy, kernel_error, unit_of_module
+from .fabric import by_category, kernel_error, unit_of_module
+from .figures import area_by_type, energy_by_part
 
-__all__ = ["MULS", "ERROR_DRAWS", "STUDY", "MODELLED", "CgraSection", "cgra_blocks", "n_steps"]
+__all__ = ["MULS", "ERROR_DRAWS", "STUDY", "MODELLED", "CgraSection", "cgra_blocks",
+           "kernel_errors", "fabric_area", "kernel_runs"]
 
 #: MUL tile variants of the kernel study ("" = the fabric as described: exact tiles).
 MULS = ("", "drum", "roup")
@@ -51,105 +53,109 @@ MODELLED = (
 )
 
 
-def _fabric_area_jobs() -> list[tuple[str, str]]:
-    return [("default", "")]
+def kernel_errors(seed: int, draws: int = ERROR_DRAWS) -> list[dict]:
+    """Output error of every kernel on the ``small`` fabric with each approximate MUL variant
+    against the exact numpy reference, over ``draws`` input draws from ``seed`` on the golden
+    model (:func:`gen.cgra.fabric.kernel_error`); one dict per (MUL, kernel)."""
+    errors = []
+    for mul in MULS[1:]:
+        inst = instantiate("cgra", {"fabric": "small", "mul": mul})
+        for kernel in KERNELS:
+            errors.append({"mul": mul, **kernel_error(
+                inst, kernel, range(seed, seed + draws)).to_dict()})
+    return errors
 
 
-def n_steps() -> int:
-    """Progress lines of :meth:`CgraSection.run`."""
-    return len(MULS) + len(_fabric_area_jobs()) + 1
+def kernel_runs(points: list) -> list[dict]:
+    """The energy records of the spec's cgra points (``EnergyRecord.to_dict()``), ordered by
+    MUL variant (:data:`MULS`) then kernel (:data:`KERNELS`).
+
+    Raises
+    ------
+    RuntimeError
+        A run's energy is not a positive finite number (named).
+    """
+    runs = [res["records"]["energy"] for p, res in points if "energy" in p.metrics]
+    for r in runs:
+        fj = r["energy_per_run_fj"]
+        if not (fj > 0 and math.isfinite(fj)):
+            raise RuntimeError(f"energy of {r['module']} on {r['kernel']} came out as {fj}")
+
+    def order(r: dict) -> tuple[int, int]:
+        mul, kernel = r["params"]["mul"], r["kernel"]
+        return (MULS.index(mul) if mul in MULS else len(MULS),
+                KERNELS.index(kernel) if kernel in KERNELS else len(KERNELS))
+
+    return sorted(runs, key=order)
 
 
-def _kernel_job(mul: str, liberty: str | None, seed: int) -> list[dict]:
-    inst = instantiate("cgra", {"fabric": "small", "mul": mul})
-    # a fabric's netlist is some 10^5 cells: Icarus reads it in seconds, Verilator's C++ of it
-    # compiles for tens of minutes (the ternary digits run is the opposite case)
-    sim = "icarus" if shutil.which("iverilog") else None
-    out = []
-    for kernel in KERNELS:
-        r = cgra_energy(inst, kernel=kernel, liberty=liberty, seed=seed, sim=sim)
-        if not (r.energy_per_run_fj > 0 and math.isfinite(r.energy_per_run_fj)):
-            raise RuntimeError(f"energy of {inst.module} on {kernel} came out as "
-                               f"{r.energy_per_run_fj}")
-        out.append(r.to_dict())
-    return out
-
-
-def _area_job(fabric: str, mul: str, liberty: str | None) -> dict:
-    inst = instantiate("cgra", {"fabric": fabric, "mul": mul})
-    fab = inst.model.fabric
-    s = synth.synthesize(inst, liberty=liberty)
-    per = by_category(s.per_module, fab, "area_um2", instances=True)
-    # the same fabric with every MUL exact: the hierarchy is kept, so each tile is a module
-    # of its own and swapping the approximate tiles' area for an exact tile's is exact
+def _mul_tiles(per_module: dict, fab) -> dict[str, float]:
+    """Area of each MUL tile (its FU and multiplier modules) by unit."""
     tiles: dict[str, float] = {}
-    for module, row in s.per_module.items():
+    for module, row in per_module.items():
         unit, cat = unit_of_module(module, fab)
         if cat.startswith("mul"):
             tiles[unit] = tiles.get(unit, 0.0) + row["area_um2"] * row.get("instances", 1)
+    return tiles
+
+
+def fabric_area(point, record: dict) -> dict:
+    """A fabric's area by FU type, per MUL tile and with every MUL exact, from the spec
+    point's ``area`` record (:func:`gen.eda.synth.synthesize`'s ``per_module``)."""
+    inst = instantiate(point.design, point.param_dict)
+    fab = inst.model.fabric
+    per = by_category(record["per_module"], fab, "area_um2", instances=True)
+    # the same fabric with every MUL exact: the hierarchy is kept, so each tile is a module
+    # of its own and swapping the approximate tiles' area for an exact tile's is exact
+    tiles = _mul_tiles(record["per_module"], fab)
     exact = [u for u in tiles if fab.fu(u).params["kind"] == "exact"]
     exact_tile = sum(tiles[u] for u in exact) / len(exact) if exact else None
     all_exact = None if exact_tile is None else \
-        s.area_um2 - sum(tiles.values()) + exact_tile * len(tiles)
-    return {"module": inst.module, "fabric": fabric, "mul": mul, "area_um2": s.area_um2,
-            "area_ge": s.area_ge, "sequential_area_um2": s.sequential_area_um2,
-            "per_type": per,
+        record["area_um2"] - sum(tiles.values()) + exact_tile * len(tiles)
+    params = point.param_dict
+    return {"module": inst.module, "fabric": params["fabric"], "mul": params["mul"],
+            "area_um2": record["area_um2"], "area_ge": record["area_ge"],
+            "sequential_area_um2": record["sequential_area_um2"], "per_type": per,
             "per_tile": {u: {"kind": fab.fu(u).params["kind"], "area_um2": round(a, 1)}
                          for u, a in sorted(tiles.items())},
             "all_exact_area_um2": None if all_exact is None else round(all_exact, 1),
-            "cells": sum(s.cells.values()), "liberty": s.liberty}
+            "cells": record["cells"], "liberty": point.library_label}
 
 
-def _jobs(liberty: str | None, seed: int) -> list[Job]:
-    # the kernel jobs run five gate-level simulations each: they start first
-    jobs = [Job(f"cgra small {m or 'exact'} kernels", _kernel_job, (m, liberty, seed), cost=5.0)
-            for m in MULS]
-    jobs += [Job(f"cgra {f}{' all-' + m if m else ''} area", _area_job, (f, m, liberty))
-             for f, m in _fabric_area_jobs()]
-    return jobs
+def _errors_text(errors: list[dict]) -> str:
+    worst = max((e["mred"] for e in errors), default=0.0)
+    return f"{len(errors)} kernel/MUL pairs, {ERROR_DRAWS} draws each; MRED up to " \
+           f"{100 * worst:.3f} %"
 
 
 class CgraSection(ReportSection):
     """The CGRA section: report.json key ``cgra`` (runs, areas, errors, the study)."""
 
     name = "cgra"
+    designs = ("cgra",)
 
-    def steps(self, ctx: ReportContext) -> int:
-        return n_steps()
+    def jobs(self, ctx: ReportContext) -> list[Job]:
+        """The kernel error study on the golden model (a few seconds)."""
+        return [Job("cgra kernel errors", kernel_errors, (ctx.seed,), cost=5.0,
+                    describe=_errors_text)]
 
-    def run(self, ctx: ReportContext) -> dict:
-        """Measure everything of the section through ``ctx.executor``.
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        """The ``cgra`` key: the kernel runs and fabric areas of the spec's points, the
+        errors of :meth:`jobs`, the study's figures.
 
         Raises
         ------
-        JobError
-            A point failed (named).
+        RuntimeError
+            A point has no result, or a run's energy is not a positive finite number.
         """
-        jobs = _jobs(ctx.liberty, ctx.seed)
-
-        def done(i, res, seconds):
-            if jobs[i].fn is _kernel_job:
-                what = " ".join(f"{r['energy_per_run_fj'] / 1000:.0f}" for r in res) + " pJ/run"
-            else:
-                what = f"{res['area_um2']:,.0f} um^2"
-            ctx.line(jobs[i].name, what, seconds, None)
-
-        out = ctx.executor.run(jobs, done)
-        t0 = time.perf_counter()
-        errors = []
-        for mul in MULS[1:]:
-            inst = instantiate("cgra", {"fabric": "small", "mul": mul})
-            for kernel in KERNELS:
-                errors.append({"mul": mul, **kernel_error(
-                    inst, kernel, range(ctx.seed, ctx.seed + ERROR_DRAWS)).to_dict()})
-        ctx.line("cgra kernel errors", f"{ERROR_DRAWS} draws per kernel on the golden model",
-                 time.perf_counter() - t0, None)
-        runs = [r for job, res in zip(jobs, out, strict=True) if job.fn is _kernel_job
-                for r in res]
-        areas = [res for job, res in zip(jobs, out, strict=True) if job.fn is _area_job]
-        return {"cgra": {"runs": runs, "areas": areas, "errors": errors, "seed": ctx.seed,
-                         "error_draws": ERROR_DRAWS, "study": [list(s) for s in STUDY],
-                         "modelled": list(MODELLED)}}
+        for p, res in points:
+            if res is None:
+                raise RuntimeError(f"report point {p.name} has no result")
+        areas = [fabric_area(p, res["records"]["area"]) for p, res in points
+                 if "area" in p.metrics]
+        return {"cgra": {"runs": kernel_runs(points), "areas": areas, "errors": results[0],
+                         "seed": ctx.seed, "error_draws": ERROR_DRAWS,
+                         "study": [list(s) for s in STUDY], "modelled": list(MODELLED)}}
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
         return cgra_blocks(report.get("cgra"))
@@ -167,12 +173,30 @@ def _mul_fj(r: dict) -> float:
     return sum(v for k, v in r["per_type"].items() if k.startswith("mul"))
 
 
+def _vs(new: float, old: float, fmt: str, approx: bool) -> str:
+    """``new`` formatted, with its change against ``old`` for an approximate variant."""
+    return f"{new:{fmt}}" + (f" ({_pct(new, old)})" if approx else "")
+
+
 def _kernel_blocks(cgra: dict, by: dict, kernels: list[str]) -> list[tuple]:
-    """The kernel table: energy, MUL tiles' energy and output error per kernel and MUL."""
+    """The kernel table (energy, MUL tiles' energy, output error per kernel and MUL) and the
+    figure of the energy by part."""
     errs = {(e["mul"], e["kernel"]): e for e in cgra["errors"]}
     first = cgra["runs"][0]
-    return [
-        ("h2", "CGRA (R-Blocks style): kernels on exact and approximate MUL tiles"),
+    rows = []
+    for k in kernels:
+        for m in MULS:
+            if (m, k) not in by:
+                continue
+            r, base, e = by[m, k], by.get(("", k), by[m, k]), errs.get((m, k))
+            rows.append([k, str(r["cycles"]), _mul_label(m),
+                         _vs(r["energy_per_run_fj"] / 1000, base["energy_per_run_fj"] / 1000,
+                             ".1f", bool(m)),
+                         _vs(_mul_fj(r) / 1000, _mul_fj(base) / 1000, ".2f", bool(m)),
+                         "0" if e is None else f"{e['mse']:.4g}",
+                         "0" if e is None else f"{100 * e['mred']:.4f} %",
+                         "0" if e is None else f"{100 * e['ep']:.1f} %"])
+    blocks = [
         ("p", f"Fabric `small` (crossbar, 32-bit, 2 MUL tiles of which the kernels use lane 0 "
               f"and 1, 2 LSUs of 256 B, 4 ALUs, RF, 2 IUs, ABU; imem depth 64), every MUL tile "
               f"replaced by the variant. Energy per run from gate-level simulation of the "
@@ -181,19 +205,19 @@ def _kernel_blocks(cgra: dict, by: dict, kernels: list[str]) -> list[tuple]:
               f"executed row and the scratchpads after the run equal the golden model. Kernel "
               f"inputs: signed 12-bit, seed {cgra['seed']}. Output error over "
               f"{cgra['error_draws']} input draws on the golden model against the exact numpy "
-              "reference (e = approximate - exact; MRED over exact != 0)."),
-        ("table", ["kernel", "cycles", "MUL", "pJ/run", "vs exact", "MUL tiles pJ/run",
-                   "vs exact", "MSE", "MRED", "EP"],
-         [[k, str(by[m, k]["cycles"]), _mul_label(m),
-           f"{by[m, k]['energy_per_run_fj'] / 1000:.1f}",
-           "" if not m else _pct(by[m, k]["energy_per_run_fj"], by["", k]["energy_per_run_fj"]),
-           f"{_mul_fj(by[m, k]) / 1000:.2f}",
-           "" if not m else _pct(_mul_fj(by[m, k]), _mul_fj(by["", k])),
-           "0" if not m else f"{errs[m, k]['mse']:.4g}",
-           "0" if not m else f"{100 * errs[m, k]['mred']:.4f} %",
-           "0" if not m else f"{100 * errs[m, k]['ep']:.1f} %"]
-          for k in kernels for m in MULS if (m, k) in by]),
+              "reference (e = approximate - exact; MRED over exact != 0). In brackets: the "
+              "change against exact MUL tiles."),
+        ("table", ["kernel", "cycles", "MUL", "pJ/run", "MUL tiles pJ/run", "MSE", "MRED",
+                   "EP"], rows),
     ]
+    fig = energy_by_part(cgra)
+    if fig is not None:
+        blocks.append(("figure", "cgra-energy-by-part", fig,
+                       "Energy per kernel run by part of the `small` fabric, exact, DRUM and "
+                       "ROUP MUL tiles side by side for each kernel (MUL tiles at the bottom). "
+                       "The flip-flop instruction memories (ID + imem) and scratchpads (LSU) "
+                       "take most of it; SRAM macros are not modelled."))
+    return blocks
 
 
 def _area_rows(by: dict, kernel: str) -> list[list[str]]:
@@ -203,12 +227,12 @@ def _area_rows(by: dict, kernel: str) -> list[list[str]]:
         r = by.get((m, kernel))
         if r is None:
             continue
-        base = by["", kernel]
+        base = by.get(("", kernel), r)
         mul_a = sum(v for k, v in r["area_per_type"].items() if k.startswith("mul"))
         mul_b = sum(v for k, v in base["area_per_type"].items() if k.startswith("mul"))
-        rows.append([r["module"], _mul_label(m), f"{r['area_um2']:,.0f}",
-                     "" if not m else _pct(r["area_um2"], base["area_um2"]),
-                     f"{mul_a:,.0f}", "" if not m else _pct(mul_a, mul_b)])
+        rows.append([r["module"], _mul_label(m),
+                     _vs(r["area_um2"], base["area_um2"], ",.0f", bool(m)),
+                     _vs(mul_a, mul_b, ",.0f", bool(m))])
     return rows
 
 
@@ -226,6 +250,12 @@ def _default_fabric_blocks(areas: list[dict]) -> list[tuple]:
          [[c, *[f"{x['per_type'].get(c, 0.0):,.0f}" for x in areas]] for c in cats]
          + [["total", *[f"{x['area_um2']:,.0f} ({x['area_ge']:,.0f} GE)" for x in areas]]]),
     ]
+    for x in areas:
+        fig = area_by_type(x)
+        if fig is not None:
+            blocks.append(("figure", f"cgra-area-{x['module']}", fig,
+                           f"Area of {x['module']} by FU type and part (um^2, share of the "
+                           "total); MUL tiles in red. The LSUs' scratchpads are flip-flops."))
     d = a.get(("default", ""))
     if d is None or not d.get("all_exact_area_um2"):
         return blocks
@@ -253,11 +283,14 @@ def cgra_blocks(cgra: dict | None) -> list[tuple]:
     if not cgra:
         return []
     runs = cgra["runs"]
-    by = {(r["params"]["mul"], r["kernel"]): r for r in runs}
-    kernels = sorted({r["kernel"] for r in runs}, key=[r["kernel"] for r in runs].index)
-    blocks = _kernel_blocks(cgra, by, kernels)
-    blocks.append(("table", ["fabric", "MUL tiles", "area um^2", "vs exact",
-                             "MUL tiles um^2", "vs exact"], _area_rows(by, kernels[0])))
+    blocks: list[tuple] = [
+        ("h2", "CGRA (R-Blocks style): kernels on exact and approximate MUL tiles")]
+    if runs:
+        by = {(r["params"]["mul"], r["kernel"]): r for r in runs}
+        kernels = sorted({r["kernel"] for r in runs}, key=[r["kernel"] for r in runs].index)
+        blocks += _kernel_blocks(cgra, by, kernels)
+        blocks.append(("table", ["fabric", "MUL tiles", "area um^2", "MUL tiles um^2"],
+                       _area_rows(by, kernels[0])))
     if cgra["areas"]:
         blocks += _default_fabric_blocks(cgra["areas"])
     blocks += [
