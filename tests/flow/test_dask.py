@@ -1,11 +1,13 @@
 """DaskExecutor on real processes: a `dask scheduler` and two `dask worker`s on 127.0.0.1, and a
 LocalCluster; results equal the local pool's, a killed worker's job runs again, exclusive keys
-hold, a failing job is named or recorded."""
+hold, a failing job is named or recorded; a sweep of the toy family through the cluster gives the
+local pool's rows, also with a worker killed in the middle."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +22,8 @@ pytest.importorskip("distributed")
 import dask_jobs as dj  # noqa: E402 (tests/flow, importable on the workers through PYTHONPATH)
 from distributed import Client  # noqa: E402
 
+from gen.flow import sweep  # noqa: E402
+from gen.flow.cache import Cache  # noqa: E402
 from gen.flow.executor import DaskExecutor, Job, JobError, JobFailure, LocalExecutor  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("dask")
@@ -65,6 +69,7 @@ def scheduler(tmp_path_factory):
     sfile = root / "scheduler.json"
     env = {k: v for k, v in os.environ.items() if k not in ("EDGEFORGE_CACHE", "SIM")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
+    env["EDGEFORGE_FAMILIES"] = "toy_family:FAMILY"  # the sweep tests' family, on the workers
     procs = [_spawn(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
                      "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
                      "--scheduler-file", str(sfile)], root / "scheduler.log", root, env)]
@@ -185,3 +190,59 @@ def test_failure_named_or_recorded(where, request):
     assert "dask_jobs.py" in out[0].traceback_tail and out[1:] == [0, 1, 4, 9]
     with pytest.raises(JobError, match=r"^drum_u8_k4 \[lib\] failed: ValueError: bad point 4$"):
         executor.run(jobs)
+
+
+# -------------------------------------------------------------------------------------------
+# sweeps through the cluster (the toy adder family of this folder: seconds per point)
+
+TOY_SPEC = """[sweep]
+metrics = ["area", "energy"]
+[[points]]
+design = "toy_adder"
+params = { width = [3, 4, 5, 6] }
+workload = { adds = 40 }
+"""
+MEASURED = ("area_um2", "cells", "switching_fj", "internal_fj", "leakage_fj", "energy_per_op_fj",
+            "status", "module", "library_sha256")
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    """The toy family registered in this process (the local pool's processes and the Dask
+    workers load it from EDGEFORGE_FAMILIES) and its spec."""
+    import toy_family  # noqa: PLC0415 - this folder, on sys.path for the tests
+
+    from gen.flow import family  # noqa: PLC0415
+
+    monkeypatch.setattr(family, "_FAMILIES", dict(family.families()))  # undone after the test
+    family.register(toy_family.FAMILY)
+    monkeypatch.setenv(family.ENV_VAR, "toy_family:FAMILY")  # the local pool's processes
+    return sweep.parse_spec(TOY_SPEC)
+
+
+def _sweep(spec, executor, cache: Path, progress=None) -> list[dict]:
+    result = sweep.run_sweep(spec, executor, cache=Cache(cache), progress=progress)
+    assert result.failed == 0 and result.computed == len(spec.points)
+    return [{k: row[k] for k in MEASURED} for row in result.rows]
+
+
+def test_sweep_on_the_cluster_equals_the_local_pool(address, client_dir, toy):
+    local = _sweep(toy, LocalExecutor(2), client_dir / "local")
+    shutil.rmtree(client_dir / "cache", ignore_errors=True)  # measured again, not read back
+    shutil.rmtree(client_dir / "build", ignore_errors=True)
+    assert _sweep(toy, DaskExecutor(address), client_dir / "dask") == local
+
+
+def test_sweep_completes_with_a_worker_killed(address, client_dir, toy):
+    with Client(address) as client:
+        pids = sorted(client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def progress(done, total, row, seconds):  # the first point back: the other worker is busy
+        if not killed:
+            killed.append(pids[0])
+            os.kill(pids[0], signal.SIGKILL)
+
+    rows = _sweep(toy, DaskExecutor(address), client_dir / "killed", progress)
+    assert killed and [r["status"] for r in rows] == ["ok"] * len(toy.points)
+    assert [r["module"] for r in rows] == [f"toy_adder_w{w}" for w in range(3, 7)]
