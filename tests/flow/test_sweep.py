@@ -17,12 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+import browser_check
 import pytest
 
 from gen.flow import sweep
 from gen.flow.sweep import MAX_POINTS, SpecError, parse_spec
 
 HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parents[1] / "build" / "screenshots"
 SEED = 1
 
 
@@ -105,6 +107,14 @@ workload = { adds = 40 }
 """
 
 
+def _check_explorer(page: Path) -> None:
+    """The sweep's explorer in headless Chromium: no console error, its figure drawn."""
+    browser_check.need_chromium()
+    result = browser_check.check_page(page, SCREENSHOTS / "sweep-explorer.png")
+    assert browser_check.problems(result) == []
+    assert len(result["figures"]) == 1 and result["figures"][0]["width"] > 0
+
+
 def _rows(out: Path) -> list[dict]:
     return [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
 
@@ -128,6 +138,7 @@ def test_sweep_rows_resume_and_failures(tmp_path):
         table = list(csv.DictReader(f))
     assert [float(t["energy_per_op_fj"]) for t in table] == [x["energy_per_op_fj"] for x in rows]
     assert "area_um2" in table[0] and "param.width" in table[0]
+    _check_explorer(tmp_path / "out" / "explorer.html")
     # the same point alone through `edgeforge energy` gives the same figure
     one = subprocess.run([sys.executable, "-m", "gen.cli", "energy", "toy_adder", "-p",
                           "width=5", "--adds", "40", "--json"], cwd=tmp_path, env=_env(),
