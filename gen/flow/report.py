@@ -1,15 +1,19 @@
 """``edgeforge report``: every family's report section in one document (``build/report/``).
 
-The core names no family. It validates the libraries, asks every registered family for its
-:class:`gen.flow.family.ReportSection` objects, runs them in family order through one executor
-(:class:`gen.flow.executor.LocalExecutor`), merges the top-level keys each section returns into
-``report.json``, and renders the sections' blocks as ``index.md`` and ``index.html`` (the same
-content). A section that fails aborts the report, named; nothing is written then.
+The core names no family. It validates the libraries and the report's spec
+(:data:`DEFAULT_SPEC`, a sweep spec of :mod:`gen.flow.sweep`), asks every registered family for
+its :class:`gen.flow.family.ReportSection` objects, and runs all of their work on one executor,
+longest jobs first: the spec's design points (a sweep: finished points come from its cache) and
+the sections' own studies. Each section then collects its part of ``report.json``; the blocks of
+all sections are rendered as ``index.md`` and ``index.html`` (:mod:`gen.flow.render`, the same
+content; figures are interactive in the HTML). A job that fails aborts the report, named;
+nothing is written then.
 
 ``report.json`` keys of the core: ``title``, ``liberty``/``liberty_path`` (the library of every
 number unless a section says otherwise), ``compare_liberty``/``compare_liberty_path`` (the
-second library some sections also measure with, or None) and ``limits`` (every section's
-limits, in order).
+second library some sections also measure with, or None), ``limits`` (every section's limits,
+in order), ``timing`` (per step: seconds on its worker, section, whether it came from the
+cache) and ``wall_seconds``.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .sweep import Spec
 __all__ = ["build_report", "ReportError", "sections", "render_md", "render_html", "TITLE",
            "DEFAULT_SPEC"]
 
-TITLE = "edgeforge report"
+TITLE = "edgeforge report: area, energy and accuracy of every block family"
 #: The design points of the report: a sweep spec in the package (``$liberty`` and
 #: ``$compare`` are the report's libraries).
 DEFAULT_SPEC = Path(__file__).parent / "data" / "report.toml"
