@@ -2,59 +2,53 @@
 
 * ``ocu`` (:class:`OcuSection`): energy per MAC and per operation of the ternary
   output-channel unit at zero densities of 0, 50 and 90 % beside the binary (XNOR-popcount)
-  unit, with areas (:func:`gen.ternary.ocu.ocu_energy`, :data:`OCU_POINTS`);
+  unit, with areas: the ``ternary_ocu`` and ``binary_ocu`` points of the report's spec
+  (``gen/flow/data/report.toml``), each measured by the family's ``edgeforge energy`` flow
+  (:func:`gen.ternary.ocu.measure_ocu`);
 * ``engine`` (:class:`EngineSection`): the whole ternary engine's energy per MAC at the same
-  densities and its area by part (:func:`gen.ternary.engine.engine_energy`,
-  :data:`ENGINE_POINT`); the digits network's whole test split through the engine's RTL (float,
-  golden and RTL accuracy) and its energy per classified image, ternary versus binary
-  output-channel units (:func:`gen.ternary.engine.digits_energy`).
+  densities and its area by part (the spec's ``ternary_engine`` points,
+  :func:`gen.ternary.engine.sweep_energy`); and two studies that are not design points: the
+  digits network's whole test split through the engine's RTL (float, golden and RTL accuracy)
+  and its energy per classified image, ternary versus binary output-channel units
+  (:func:`gen.ternary.engine.digits_energy`).
+
+The figure of both: energy per MAC versus zero density (:mod:`gen.ternary.figures`).
 
 Section options (``build_report(sections={"ocu": {...}, "engine": {...}})``):
 
-* ``ocu``: ``points`` (``(design, params)`` pairs of ``ternary_ocu``/``binary_ocu``; default
-  :data:`OCU_POINTS`), ``windows`` (per measurement, 16 to 8192; default :data:`OCU_WINDOWS`),
-  ``densities`` (of the ternary units, 0 to 1; default :data:`OCU_DENSITIES`);
-* ``engine``: ``point`` (parameters of the ``ternary_engine`` of the sparsity sweep; default
-  :data:`ENGINE_POINT`; False: no sweep), ``frames`` (per sweep measurement, 1 to 256; default
-  :data:`ENGINE_FRAMES`), ``digits`` (the digits network; default True), ``densities`` (of
-  the sweep; default :data:`OCU_DENSITIES`) and ``ocu_windows`` (per OCU measurement of the
-  per-image estimate; default :data:`OCU_WINDOWS`).
+* ``ocu``: ``windows`` (per measurement, 16 to 8192; default: the spec's, 200);
+* ``engine``: ``frames`` (per measurement of the sweep, 1 to 256; default: the spec's, 2),
+  ``digits`` (the two digits studies; default True) and ``ocu_windows`` (per OCU measurement
+  of the per-image estimate; default :data:`OCU_WINDOWS`).
+
+The grids themselves (design points, densities) are the spec's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from gen.flow.bench import EnergyError
 from gen.flow.executor import Job
-from gen.flow.family import ReportContext, ReportSection, instantiate
+from gen.flow.family import ReportContext, ReportSection
 from verif import sim as sim_mod
 
 from .digits_rtl import run_digits_rtl
-from .engine import ENGINE_DESIGN, digits_energy, engine_energy
-from .ocu import MAX_WINDOWS, OCU_DESIGNS, ocu_energy
+from .engine import DEFAULT_FRAMES, ENGINE_DESIGN, MAX_FRAMES, digits_energy
+from .figures import FIGURE_ID, energy_vs_density
+from .ocu import DEFAULT_WINDOWS, MAX_WINDOWS, OCU_DESIGNS
 
-__all__ = ["OcuSection", "EngineSection", "OCU_POINTS", "OCU_DENSITIES", "OCU_WINDOWS",
-           "ENGINE_POINT", "ENGINE_FRAMES", "rtl_simulator"]
+__all__ = ["OcuSection", "EngineSection", "OCU_WINDOWS", "rtl_simulator"]
 
-#: Output-channel units of the ternary section (design, params): each ternary unit is measured
-#: at every zero density of :data:`OCU_DENSITIES`, each binary unit once on uniform random bits.
-OCU_POINTS = (
-    ("ternary_ocu", {"n_i": 32, "k": 3, "latency": 1}),
-    ("binary_ocu", {"n_i": 32, "k": 3, "latency": 1}),
-    ("ternary_ocu", {"n_i": 32, "k": 3, "latency": 1, "weight_storage": "latch"}),
-    ("binary_ocu", {"n_i": 32, "k": 3, "latency": 1, "weight_storage": "latch"}),
-)
-OCU_DENSITIES = (0.0, 0.5, 0.9)
+#: OCU windows per measurement of the digits network's per-image estimate.
 OCU_WINDOWS = 200
-#: The engine of the sparsity sweep (gate level: an 8-channel engine simulates at about 50
-#: cycles per second under Icarus, the 16-channel digits engine at about 2) and frames per
-#: measurement.
-ENGINE_POINT = {"n_i": 8, "n_o": 8, "k": 3, "image_width": 8, "latency": 1}
-ENGINE_FRAMES = 2
+#: Rough run times (seconds, cold, Icarus on one core) of the engine section's studies: the
+#: per-image estimate measures 8 OCUs at gate level, the RTL run builds and runs Verilator.
+DIGITS_ENERGY_COST = 300.0
+DIGITS_RTL_COST = 90.0
 
 
 def _saving(value: float, ref: float) -> float:
@@ -65,62 +59,64 @@ def _f(value: float | None, fmt: str) -> str:
     return "-" if value is None else fmt.format(value)
 
 
-def _check_windows(windows: object) -> int:
-    if isinstance(windows, bool) or not isinstance(windows, int) \
-            or not 16 <= windows <= MAX_WINDOWS:
-        raise ValueError(f"OCU windows must be an integer between 16 and {MAX_WINDOWS}, not "
-                         f"{windows!r}")
-    return windows
+def _check_count(what: str, value: object, lo: int, hi: int) -> int | None:
+    """``value`` (None: not given) checked as an integer in ``lo..hi``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{what} must be an integer between {lo} and {hi}, not {value!r}")
+    return value
 
 
-def _check_densities(densities: Sequence[object]) -> list:
-    for d in densities:
-        if isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 <= d <= 1:
-            raise ValueError(f"Densities must be numbers between 0 and 1, not {d!r}")
-    return list(densities)
+def _with_workload(point, **values):
+    """``point`` (a :class:`gen.flow.sweep.SweepPoint`) with ``values`` in its workload."""
+    workload = {**point.workload_dict, **values}
+    return dataclasses.replace(point, workload=tuple(sorted(workload.items())))
+
+
+def _energy_records(points: Sequence[tuple]) -> list[dict]:
+    """The energy records of the spec's points, in spec order; a non-positive or non-finite
+    energy per MAC fails the report, named."""
+    out = []
+    for _point, result in points:
+        r = result["records"]["energy"]
+        if not (r["energy_per_mac_fj"] > 0 and math.isfinite(r["energy_per_mac_fj"])):
+            raise EnergyError(f"energy of {r['module']} came out as {r['energy_per_mac_fj']} "
+                              "fJ/MAC")
+        out.append(r)
+    return out
+
+
+def _distinct(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+def _one_or_all(values: list):
+    """The value when all are equal (the spec's usual case), else the list."""
+    return values[0] if len(values) == 1 else values
 
 
 # --------------------------------------------------------------------------------------------
 # Output-channel units
 
 
-def _ocu_job(name: str, params: dict, liberty: str | None, densities: Sequence[float],
-             windows: int, seed: int) -> list[dict]:
-    """Energy of one OCU at every density (binary: once, on bits); runs in a worker process.
-
-    One job per design point, so that the densities of a point never synthesise it twice at
-    once.
-    """
-    inst = instantiate(name, params)
-    out = []
-    for density in (densities if name == "ternary_ocu" else [None]):
-        r = ocu_energy(inst, density=density, liberty=liberty, windows=windows, seed=seed)
-        if not (r.energy_per_mac_fj > 0 and math.isfinite(r.energy_per_mac_fj)):
-            raise EnergyError(f"energy of {inst.module} came out as {r.energy_per_mac_fj} "
-                              "fJ/MAC")
-        out.append(r.to_dict())
-    return out
-
-
-def _ocu_records(results: Sequence[list[dict]]) -> list[dict]:
+def _ocu_records(results: Sequence[dict]) -> list[dict]:
     """One record per measurement, with the datapath/register split and the binary baseline."""
     records = []
-    for res in results:
-        for r in res:
-            macs = r["macs_per_window"]
-            rec = {k: r[k] for k in (
-                "module", "design", "params", "density", "measured_zero_fraction", "windows",
-                "macs_per_window", "ops_per_mac", "energy_per_window_fj", "energy_per_mac_fj",
-                "energy_per_op_fj", "leakage_fj", "input_switching_fj", "toggles_per_window",
-                "workload_text", "seed", "sim", "area_um2", "area_ge", "cells",
-                "checked_results", "cached")}
-            rec["datapath_per_mac_fj"] = round(r["groups"]["combinational"]["total_fj"] / macs,
-                                               6)
-            rec["registers_per_mac_fj"] = round(
-                (r["groups"]["sequential"]["total_fj"] + r["groups"]["clock"]["total_fj"])
-                / macs, 6)
-            rec["input_nets_per_mac_fj"] = round(r["input_switching_fj"] / macs, 6)
-            records.append(rec)
+    for r in results:
+        macs = r["macs_per_window"]
+        rec = {k: r[k] for k in (
+            "module", "design", "params", "density", "measured_zero_fraction", "windows",
+            "macs_per_window", "ops_per_mac", "energy_per_window_fj", "energy_per_mac_fj",
+            "energy_per_op_fj", "leakage_fj", "input_switching_fj", "toggles_per_window",
+            "workload_text", "seed", "sim", "area_um2", "area_ge", "cells",
+            "checked_results", "cached")}
+        rec["datapath_per_mac_fj"] = round(r["groups"]["combinational"]["total_fj"] / macs, 6)
+        rec["registers_per_mac_fj"] = round(
+            (r["groups"]["sequential"]["total_fj"] + r["groups"]["clock"]["total_fj"])
+            / macs, 6)
+        rec["input_nets_per_mac_fj"] = round(r["input_switching_fj"] / macs, 6)
+        records.append(rec)
     for rec in records:
         twin = {**rec["params"]}
         base = next((b for b in records if b["design"] == "binary_ocu"
@@ -142,9 +138,8 @@ def _ocu_rows(recs: list[dict]) -> list[list[str]]:
             operands = "trits"
             dens = (f"{100 * r['density']:.0f} ({100 * r['measured_zero_fraction']['windows']:.1f}"
                     ")")
-        rows.append([r["module"], operands, dens, f"{r['area_um2']:.0f}", f"{r['area_ge']:.0f}",
-                     f"{r['energy_per_window_fj']:.0f}", f"{r['energy_per_mac_fj']:.1f}",
-                     f"{r['energy_per_op_fj']:.1f}", f"{r['datapath_per_mac_fj']:.1f}",
+        rows.append([r["module"], operands, dens, f"{r['area_um2']:.0f}",
+                     f"{r['energy_per_mac_fj']:.1f}", f"{r['datapath_per_mac_fj']:.1f}",
                      f"{r['registers_per_mac_fj']:.1f}", f"{r['input_nets_per_mac_fj']:.1f}",
                      _f(r["energy_vs_binary_pct"], "{:+.1f}"),
                      _f(r["datapath_vs_binary_pct"], "{:+.1f}")])
@@ -167,14 +162,22 @@ def _ocu_trends(recs: list[dict]) -> list[str]:
     return lines
 
 
-def _ocu_blocks(ocu: dict) -> list[tuple]:
+def _figure_block(ocu: dict | None, engine: dict | None) -> tuple:
+    """The figure of energy per MAC versus zero density (OCUs and engine sweep)."""
+    return ("figure", FIGURE_ID, energy_vs_density(ocu, engine),
+            "Energy per MAC versus zero density: the ternary OCUs (lines), the binary OCUs "
+            "(dashed: their +1/-1 operands have no zeros, so one value each) and the whole "
+            "ternary engine (line buffer, weight memory and control included).")
+
+
+def _ocu_blocks(ocu: dict, engine: dict | None = None) -> list[tuple]:
     recs = ocu["records"]
     if not recs:
         return []
     first = recs[0]
-    header = ["design point", "operands", "zero density % (measured)", "area um^2", "GE",
-              "fJ/window", "fJ/MAC", "fJ/op", "datapath fJ/MAC", "registers fJ/MAC",
-              "input nets fJ/MAC", "fJ/MAC saving vs binary %", "datapath saving vs binary %"]
+    header = ["design point", "operands", "zero density % (measured)", "area um^2", "fJ/MAC",
+              "datapath fJ/MAC", "registers fJ/MAC", "input nets fJ/MAC",
+              "fJ/MAC saving vs binary %", "datapath saving vs binary %"]
     return [
         ("h2", "Ternary output-channel unit: energy per MAC versus zero density, binary "
                "baseline"),
@@ -201,6 +204,7 @@ def _ocu_blocks(ocu: dict) -> list[tuple]:
             "registers: the flip-flops (pipeline, and the weight buffer with weights in ff) "
             "take every clock edge (no clock gating); weights in latches hold still.",
         ]),
+        _figure_block(ocu, engine),
         ("table", header, _ocu_rows(recs)),
         ("ul", _ocu_trends(recs)),
     ]
@@ -210,49 +214,34 @@ class OcuSection(ReportSection):
     """The output-channel units: report.json key ``ocu`` (options in the module docstring)."""
 
     name = "ocu"
-    options = ("points", "windows", "densities")
+    options = ("windows",)
+    designs = OCU_DESIGNS
 
     @staticmethod
-    def _options(ctx: ReportContext) -> tuple[list, int, list]:
-        points = [instantiate(n, p) for n, p in ctx.arg("points", OCU_POINTS)]
-        for inst in points:
-            if inst.design.name not in OCU_DESIGNS:
-                raise ValueError(f"OCU points must be ternary_ocu or binary_ocu, not "
-                                 f"{inst.design.name}")
-        return (points, _check_windows(ctx.arg("windows", OCU_WINDOWS)),
-                _check_densities(ctx.arg("densities", OCU_DENSITIES)))
+    def _windows(ctx: ReportContext) -> int | None:
+        return _check_count("OCU windows", ctx.arg("windows"), 16, MAX_WINDOWS)
 
     def check(self, ctx: ReportContext) -> None:
-        self._options(ctx)
+        self._windows(ctx)
 
-    def steps(self, ctx: ReportContext) -> int:
-        return len(self._options(ctx)[0])
+    def adapt(self, ctx: ReportContext, point):
+        """The ``windows`` option, when given, replaces every OCU point's."""
+        windows = self._windows(ctx)
+        return point if windows is None else _with_workload(point, windows=windows)
 
-    def run(self, ctx: ReportContext) -> dict:
-        """Every point at every density through ``ctx.executor``, one job per point."""
-        insts, windows, densities = self._options(ctx)
-        jobs = [Job(inst.module, _ocu_job, (inst.design.name, dict(inst.params), ctx.liberty,
-                                            densities, windows, ctx.seed),
-                    cost=len(densities) if inst.design.name == "ternary_ocu" else 1.0,
-                    exclusive=inst.module)
-                for inst in insts]
-        t0 = time.perf_counter()
-        finished = [0]
-
-        def done(i: int, res: list[dict], seconds: float) -> None:
-            finished[0] += 1
-            mac = " ".join(f"{r['energy_per_mac_fj']:.1f}" for r in res)
-            how = "cached" if all(r["cached"] for r in res) else "run   "
-            left = len(jobs) - finished[0]
-            eta = (time.perf_counter() - t0) / finished[0] * left / max(1, ctx.workers)
-            ctx.line(insts[i].module, f"energy {mac} fJ/MAC {how}", seconds, eta)
-
-        results = ctx.executor.run(jobs, done)
-        return {"ocu": {"windows": windows, "densities": densities, "seed": ctx.seed,
-                        "ops_per_mac": 2, "records": _ocu_records(results)}}
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        """``ocu``: the records of the spec's OCU points (spec order), each with its
+        datapath/register split and its binary baseline."""
+        recs = _energy_records(points)
+        return {"ocu": {
+            "windows": _one_or_all(_distinct(p.workload_dict.get("windows", DEFAULT_WINDOWS)
+                                             for p, _ in points)) if points
+            else self._windows(ctx),
+            "densities": _distinct(r["density"] for r in recs if r["density"] is not None),
+            "seed": ctx.seed, "ops_per_mac": 2, "records": _ocu_records(recs)}}
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
-        return _ocu_blocks(report["ocu"])
+        return _ocu_blocks(report["ocu"], report.get("engine"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +257,9 @@ def rtl_simulator() -> str:
 
 
 def _digits_rtl_job(sim: str, seed: int) -> dict:
-    """The whole test split through the engine's RTL; the RTL must equal the golden model."""
+    """The whole test split through the engine's RTL; the RTL must equal the golden model.
+    Runs in a worker: the simulator's environment is set up there too."""
+    sim = sim_mod.prepare(sim)
     r = run_digits_rtl(None, sim=sim, seed=seed)
     if not r.matches_golden:
         raise RuntimeError(f"digits through the RTL of {r.module} ({sim}): the RTL differs "
@@ -280,50 +271,36 @@ def _digits_energy_job(seed: int, liberty: str | None, windows: int) -> dict:
     return digits_energy(seed=seed, liberty=liberty, windows=windows)
 
 
-def _sweep_job(point: dict, density: float, frames: int, seed: int,
-               liberty: str | None) -> dict:
-    inst = instantiate(ENGINE_DESIGN, point)
-    r = engine_energy(inst, density=density, frames=frames, seed=seed, liberty=liberty)
-    if not (r.energy_per_mac_fj > 0 and math.isfinite(r.energy_per_mac_fj)):
-        raise EnergyError(f"energy of {inst.module} came out as {r.energy_per_mac_fj} fJ/MAC")
-    return r.to_dict()
+def _describe_rtl(res: dict) -> str:
+    return (f"{res['module']} digits RTL x{res['images']}: {100 * res['rtl_accuracy']:.2f} %, "
+            "RTL == golden")
 
 
-def _engine_jobs(point: Mapping | None, densities: Sequence[float], frames: int,
-                 digits: bool, seed: int, liberty: str | None, ocu_windows: int) -> list[Job]:
-    jobs = []
-    if digits:
-        jobs += [Job("digits RTL", _digits_rtl_job, (rtl_simulator(), seed), cost=4.0),
-                 Job("digits per image", _digits_energy_job, (seed, liberty, ocu_windows),
-                     cost=3.0)]
-    if point is not None:
-        module = instantiate(ENGINE_DESIGN, point).module
-        jobs += [Job(f"{module} d={d:g}", _sweep_job, (dict(point), d, frames, seed, liberty),
-                     cost=1.0, exclusive=module) for d in densities]
-    return jobs
+def _describe_per_image(res: dict) -> str:
+    est = res["ocu_estimate"]
+    return f"{est['ternary_fj'] / 1e3:.0f} pJ ternary, {est['binary_fj'] / 1e3:.0f} pJ binary"
 
 
-def _engine_line(job: Job, res: dict) -> tuple[str, str]:
-    """``(module, what)`` of the progress line of a finished engine job."""
-    if job.fn is _digits_rtl_job:
-        return res["module"], (f"digits RTL x{res['images']}: "
-                               f"{100 * res['rtl_accuracy']:.2f} %, RTL == golden")
-    if job.fn is _digits_energy_job:
-        est = res["ocu_estimate"]
-        return "digits per image", (f"{est['ternary_fj'] / 1e3:.0f} pJ ternary, "
-                                    f"{est['binary_fj'] / 1e3:.0f} pJ binary")
-    return res["module"], (f"engine d={res['density']:g}: {res['energy_per_mac_fj']:.1f} "
-                           f"fJ/MAC {'cached' if res['cached'] else 'run   '}")
+def _digits_jobs(seed: int, liberty: str | None, ocu_windows: int) -> list[Job]:
+    """The two digits studies: the RTL run, then the per-image estimate."""
+    return [Job("digits RTL", _digits_rtl_job, (rtl_simulator(), seed), cost=DIGITS_RTL_COST,
+                describe=_describe_rtl),
+            Job("digits per image", _digits_energy_job, (seed, liberty, ocu_windows),
+                cost=DIGITS_ENERGY_COST, describe=_describe_per_image)]
 
 
 def _nj(fj: float) -> str:
     return f"{fj / 1e6:.2f}"
 
 
-def _engine_blocks(engine: dict | None) -> list[tuple]:
+def _engine_blocks(engine: dict | None, figure: bool = False) -> list[tuple]:
+    """The engine's blocks; ``figure``: with the energy-versus-density figure (when the OCU
+    section, which shows it, is not in the report)."""
     if not engine:
         return []
     blocks = _sweep_blocks(engine["sweep"]) if engine["sweep"] else []
+    if figure and engine["sweep"]:
+        blocks.insert(2, _figure_block(None, engine))
     rtl = engine.get("digits_rtl")
     if rtl:
         blocks += [
@@ -362,17 +339,16 @@ def _sweep_blocks(sweep: list[dict]) -> list[tuple]:
     first = sweep[0]
     a = first["area"]
     parts = list(first["parts"])
-    header = ["zero density % (measured act. / weights)", "fJ/MAC", "fJ/op",
-              "pJ/output pixel", *[f"{p} fJ/MAC" for p in parts], "fetch pJ/layer",
-              "cycles", "output pixels checked"]
+    header = ["zero density % (measured act. / weights)", "fJ/MAC", "pJ/output pixel",
+              *[f"{p} fJ/MAC" for p in parts], "fetch pJ/layer", "cycles"]
     rows = []
     for r in sweep:
         z = r["measured_zero_fraction"]
         rows.append([f"{100 * r['density']:.0f} ({100 * z['activations']:.1f} / "
                      f"{100 * z['weights']:.1f})", f"{r['energy_per_mac_fj']:.2f}",
-                     f"{r['energy_per_op_fj']:.2f}", f"{r['energy_per_pixel_fj'] / 1e3:.1f}",
+                     f"{r['energy_per_pixel_fj'] / 1e3:.1f}",
                      *[f"{r['parts'][p]:.2f}" for p in parts],
-                     f"{r['fetch_fj'] / 1e3:.0f}", str(r["cycles"]), str(r["checked_pixels"])])
+                     f"{r['fetch_fj'] / 1e3:.0f}", str(r["cycles"])])
     p = first["params"]
     return [
         ("h2", "Ternary engine: energy per MAC versus zero density"),
@@ -384,16 +360,17 @@ def _sweep_blocks(sweep: list[dict]) -> list[tuple]:
             "SRAM macro: Yosys maps the weight memory to enable flip-flops and a read "
             "multiplexer, which is what the area and energy below include.",
             f"Workload: {first['workload_text']}. Every output pixel (trits and sums) of the "
-            "gate-level netlist is checked against the golden model.",
+            f"gate-level netlist is checked against the golden model ({first['checked_pixels']} "
+            "per point).",
             "Energy: gate-level simulation of the whole engine (cocotb testbench of "
             f"verif/ternary/engine.py, {first['sim']}); toggles counted from the cycle the "
             "first pixel is taken (after the weight fetch, which is listed apart, once per "
             "layer) to the edge that takes the last output pixel. MACs = windows x k*k x "
             "ch_in x ch_out (all computed, including the zero padding of SAME borders); "
-            f"1 MAC = {first['ops_per_mac']} operations. Parts: energy of the cells of the "
-            "OCUs, the line buffer (with its unpackers), the engine's own logic (weight "
-            "memory, fetch, control), the output packer and weight unpacker, and the "
-            "charging of the engine's input pins.",
+            f"1 MAC = {first['ops_per_mac']} operations (fJ/op = fJ/MAC / 2). Parts: energy "
+            "of the cells of the OCUs, the line buffer (with its unpackers), the engine's own "
+            "logic (weight memory, fetch, control), the output packer and weight unpacker, and "
+            "the charging of the engine's input pins.",
         ]),
         ("table", header, rows),
         ("ul", [_sweep_trend(sweep),
@@ -491,49 +468,44 @@ class EngineSection(ReportSection):
     """The ternary engine: report.json key ``engine`` (options in the module docstring)."""
 
     name = "engine"
-    options = ("point", "frames", "digits", "densities", "ocu_windows")
+    options = ("frames", "digits", "ocu_windows")
+    designs = (ENGINE_DESIGN,)
 
     @staticmethod
     def _options(ctx: ReportContext) -> dict:
-        point = ctx.arg("point", ENGINE_POINT)
-        if point is not False and point is not None:
-            point = dict(instantiate(ENGINE_DESIGN, point).params)  # validates them
-        else:
-            point = None
-        frames = ctx.arg("frames", ENGINE_FRAMES)
-        if isinstance(frames, bool) or not isinstance(frames, int) or not 1 <= frames <= 256:
-            raise ValueError(f"Engine frames must be an integer between 1 and 256, not "
-                             f"{frames!r}")
-        return {"point": point, "frames": frames, "digits": bool(ctx.arg("digits", True)),
-                "densities": _check_densities(ctx.arg("densities", OCU_DENSITIES)),
-                "ocu_windows": _check_windows(ctx.arg("ocu_windows", OCU_WINDOWS))}
+        return {"frames": _check_count("Engine frames", ctx.arg("frames"), 1, MAX_FRAMES),
+                "digits": bool(ctx.arg("digits", True)),
+                "ocu_windows": _check_count("OCU windows", ctx.arg("ocu_windows", OCU_WINDOWS),
+                                            16, MAX_WINDOWS)}
 
     def check(self, ctx: ReportContext) -> None:
         self._options(ctx)
 
-    def steps(self, ctx: ReportContext) -> int:
-        o = self._options(ctx)
-        return (0 if o["point"] is None else len(o["densities"])) + 2 * o["digits"]
+    def adapt(self, ctx: ReportContext, point):
+        """The ``frames`` option, when given, replaces every engine point's."""
+        frames = self._options(ctx)["frames"]
+        return point if frames is None else _with_workload(point, frames=frames)
 
-    def run(self, ctx: ReportContext) -> dict:
-        """The sweep, the digits RTL run and the per-image estimate through ``ctx.executor``;
-        ``{"engine": None}`` when neither a point nor the digits are asked for."""
+    def jobs(self, ctx: ReportContext) -> list[Job]:
+        """The digits network through the engine's RTL and per image (option ``digits``)."""
         o = self._options(ctx)
-        if o["point"] is None and not o["digits"]:
+        return _digits_jobs(ctx.seed, ctx.liberty, o["ocu_windows"]) if o["digits"] else []
+
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        """``engine``: the sweep's records (the spec's engine points, in spec order; ``point``
+        and ``module`` of the first) and the digits studies' results; None when there is
+        neither."""
+        sweep = _energy_records(points)
+        if not sweep and not results:
             return {"engine": None}
-        jobs = _engine_jobs(o["point"], o["densities"], o["frames"], o["digits"], ctx.seed,
-                            ctx.liberty, o["ocu_windows"])
-        results = ctx.executor.run(
-            jobs, lambda i, res, seconds: ctx.line(*_engine_line(jobs[i], res), seconds, None))
-        by_fn = {fn: [r for job, r in zip(jobs, results, strict=True) if job.fn is fn]
-                 for fn in (_digits_rtl_job, _digits_energy_job, _sweep_job)}
-        inst = None if o["point"] is None else instantiate(ENGINE_DESIGN, o["point"])
+        digits_rtl, digits = results if results else (None, None)
         return {"engine": {
-            "point": None if inst is None else dict(inst.params),
-            "module": None if inst is None else inst.module, "frames": o["frames"],
-            "densities": o["densities"], "seed": ctx.seed, "sweep": by_fn[_sweep_job],
-            "digits": (by_fn[_digits_energy_job] or [None])[0],
-            "digits_rtl": (by_fn[_digits_rtl_job] or [None])[0]}}
+            "point": sweep[0]["params"] if sweep else None,
+            "module": sweep[0]["module"] if sweep else None,
+            "frames": _one_or_all(_distinct(p.workload_dict.get("frames", DEFAULT_FRAMES)
+                                            for p, _ in points)) if points else None,
+            "densities": _distinct(r["density"] for r in sweep), "seed": ctx.seed,
+            "sweep": sweep, "digits": digits, "digits_rtl": digits_rtl}}
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
-        return _engine_blocks(report.get("engine"))
+        return _engine_blocks(report.get("engine"), "ocu" not in report)

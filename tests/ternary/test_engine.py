@@ -9,10 +9,7 @@ import pytest
 
 from gen.eda import activity, power
 from gen.flow.bench import BenchOptions, EnergyError, GateLevel
-from gen.flow.executor import LocalExecutor
-from gen.flow.family import ReportContext, instantiate
-from gen.flow.report import render_md
-from gen.ternary import report
+from gen.flow.family import instantiate
 from gen.ternary.cli import engine_energy_text
 from gen.ternary.engine import engine_energy, network_energy, network_layers
 from gen.ternary.family import FAMILY
@@ -167,22 +164,6 @@ def test_energy_error_is_raised_not_zero(monkeypatch):
         gl.energy("none.vcd", "ef_gate_dump.dut", 0.0, 10.0, options)
 
 
-def test_report_section_renders_the_sweep(sweep):
-    """The report's engine section tabulates the measured sweep, densities in order."""
-    engine = {"point": TINY, "module": sweep[0.0].module, "frames": 2, "densities": [0.0, 0.9],
-              "seed": SEED, "sim": sweep[0.0].sim,
-              "sweep": [sweep[0.0].to_dict(), sweep[0.9].to_dict()], "digits": None,
-              "digits_rtl": None}
-    blocks = report._engine_blocks(engine)
-    tables = [b for b in blocks if b[0] == "table"]
-    rows = tables[0][2]
-    assert [row[0].split()[0] for row in rows] == ["0", "90"]
-    assert rows[0][1] == f"{sweep[0.0].energy_per_mac_fj:.2f}"
-    assert rows[1][1] == f"{sweep[0.9].energy_per_mac_fj:.2f}"
-    text = " ".join(str(b) for b in blocks)
-    assert "% less" in text and sweep[0.0].module in text
-
-
 # the keys of the engine's sweep result before the flow's one record (report.json must not
 # change)
 SWEEP_KEYS = {
@@ -212,40 +193,3 @@ def test_record_keys_and_the_family_hooks(sweep, dirs):
     with pytest.raises(ValueError, match="Frames must be an integer between 1 and 256"):
         FAMILY.check_energy(inst, argparse.Namespace(density=None, frames=0, windows=None,
                                                      seed=SEED))
-
-
-@pytest.mark.parametrize("options, match", [
-    ({"point": {"n_i": 0}}, "N_I must be an integer between 1 and 256"),
-    ({"frames": 0}, "Engine frames must be an integer between 1 and 256"),
-    ({"densities": (2,)}, "Densities must be numbers between 0 and 1"),
-    ({"ocu_windows": 9000}, "OCU windows must be an integer between 16 and 8192"),
-])
-def test_report_section_checks_its_options(tmp_path, options, match):
-    ctx = ReportContext(tmp_path, None, None, SEED, 1, LocalExecutor(1), options, None,
-                        lambda *a: None)
-    section = next(s for s in FAMILY.report_sections() if s.name == "engine")
-    with pytest.raises(ValueError, match=match):
-        section.check(ctx)
-
-
-def test_report_section_runs_the_sweep(tmp_path, monkeypatch):
-    """The engine section through a ReportContext: the sweep only (no digits), one frame."""
-    monkeypatch.chdir(tmp_path)
-    lines = []
-    options = {"point": TINY, "frames": 1, "digits": False, "densities": (0.0,)}
-    ctx = ReportContext(tmp_path / "rep", None, None, SEED, 1, LocalExecutor(1), options, None,
-                        lambda m, w, s, eta: lines.append((m, w)))
-    section = next(s for s in FAMILY.report_sections() if s.name == "engine")
-    assert section.steps(ctx) == 1
-    part = section.run(ctx)
-    eng = part["engine"]
-    assert list(part) == ["engine"] and len(lines) == 1 and "engine d=0: " in lines[0][1]
-    assert eng["module"] == instantiate("ternary_engine", TINY).module
-    assert eng["frames"] == 1 and eng["densities"] == [0.0] and eng["seed"] == SEED
-    assert eng["digits"] is None and eng["digits_rtl"] is None
-    assert [r["density"] for r in eng["sweep"]] == [0.0]
-    assert set(eng["sweep"][0]) == SWEEP_KEYS
-    md = render_md(section.blocks(part, ctx))
-    assert "Ternary engine: energy per MAC versus zero density" in md
-    ctx.options = {"point": False, "digits": False}
-    assert section.steps(ctx) == 0 and section.run(ctx) == {"engine": None}

@@ -18,10 +18,8 @@ import pytest
 
 from gen.cli import main
 from gen.flow.bench import WRAPPER, BenchOptions, EnergyError, netlist_ports
-from gen.flow.executor import LocalExecutor
-from gen.flow.family import ReportContext, instantiate
+from gen.flow.family import instantiate
 from gen.flow.record import COMMON_FIELDS
-from gen.flow.report import render_md
 from gen.ternary.family import FAMILY
 from gen.ternary.ocu import OPS_PER_MAC, ocu_energy, ocu_workload
 from verif.harness import dump_wrapper
@@ -158,47 +156,6 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, argv):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("edgeforge: error:") and err.count("\n") == 1, err
-
-
-def test_report_has_the_ternary_section(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("LIBERTY", raising=False)
-    monkeypatch.delenv("PDK_ROOT", raising=False)
-    lines = []
-    options = {"points": [("ternary_ocu", TINY), ("binary_ocu", TINY)], "windows": 16,
-               "densities": (0.0, 0.9)}
-    ctx = ReportContext(tmp_path / "rep", None, None, SEED, 1, LocalExecutor(1), options, None,
-                        lambda m, w, s, eta: lines.append((m, w)))
-    section = next(s for s in FAMILY.report_sections() if s.name == "ocu")
-    assert section.default and section.steps(ctx) == 2
-    section.check(ctx)
-    rep = section.run(ctx)
-    assert list(rep) == ["ocu"] and len(lines) == 2
-    assert {k: rep["ocu"][k] for k in ("windows", "densities", "seed", "ops_per_mac")} == {
-        "windows": 16, "densities": [0.0, 0.9], "seed": SEED, "ops_per_mac": 2}
-    recs = rep["ocu"]["records"]
-    assert [(r["design"], r["density"]) for r in recs] == [
-        ("ternary_ocu", 0.0), ("ternary_ocu", 0.9), ("binary_ocu", None)]
-    assert all(r["energy_per_mac_fj"] > 0 and r["area_um2"] > 0 for r in recs)
-    assert recs[1]["datapath_per_mac_fj"] < recs[0]["datapath_per_mac_fj"]
-    assert recs[0]["binary_baseline"] == recs[2]["module"]
-    assert recs[2]["energy_vs_binary_pct"] == 0
-    md = render_md(section.blocks(rep, ctx))
-    assert "Ternary output-channel unit" in md and recs[2]["module"] in md
-    assert "1 MAC = 2 operations" in md
-
-
-@pytest.mark.parametrize("options, match", [
-    ({"points": [("ternary_engine", {"n_i": 4, "n_o": 4})]}, "OCU points must be"),
-    ({"windows": 15}, "OCU windows must be an integer between 16 and 8192"),
-    ({"densities": (0.5, 1.5)}, "Densities must be numbers between 0 and 1"),
-])
-def test_report_section_checks_its_options(tmp_path, options, match):
-    ctx = ReportContext(tmp_path, None, None, SEED, 1, LocalExecutor(1), options, None,
-                        lambda *a: None)
-    section = next(s for s in FAMILY.report_sections() if s.name == "ocu")
-    with pytest.raises(ValueError, match=match):
-        section.check(ctx)
 
 
 # the keys of the OCU result before the flow's one record (report.json must not change)
