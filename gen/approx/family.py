@@ -14,7 +14,6 @@ from gen.flow.family import Family
 from gen.flow.sweep import Metric
 from hw.approx import DRUM, ROUP, ExactMultiplier
 from sim_models.approx import DrumModel, ExactModel, RoupModel
-from sim_models.approx.metrics import MAX_SAMPLES
 
 from . import cli, multiplier
 from .report import ApproxSection, error_record
@@ -107,7 +106,8 @@ DESIGNS: tuple[Design, ...] = (
     ),
 )
 
-# The design points `make verilog` writes and `make report` characterises.
+# The design points `make verilog` writes (`make report` characterises the same set: the approx
+# region of gen/flow/data/report.toml; tests/approx/test_approx_report.py checks they agree).
 DEFAULT_POINTS: tuple[tuple[str, dict[str, object]], ...] = (
     *(("exact", {"width": w, "signed": s, "arch": a})
       for w in (8, 16) for s in (False, True) for a in ("array", "booth")),
@@ -126,7 +126,8 @@ class ApproxFamily(Family):
     (:mod:`gen.approx.multiplier`, options ``--workload`` and ``--ops``); the family adds the
     commands ``errors`` (error metrics of a golden model or a LUT) and ``verify`` (the RTL
     against the golden model, :mod:`gen.approx.verify`), and the report section ``approx``
-    (:mod:`gen.approx.report`, options ``--samples`` and ``--ops``).
+    (:mod:`gen.approx.report`, option ``--ops``; its points: the ``approx`` region of the
+    report's spec).
     """
 
     name = "approx"
@@ -152,14 +153,12 @@ class ApproxFamily(Family):
         return cli.add_commands(sub)
 
     def add_report_options(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--samples", type=integer(1, MAX_SAMPLES),
-                            help="random pairs for 16-bit error metrics instead of exhaustive")
         parser.add_argument("--ops", type=integer(1, multiplier.MAX_OPS),
-                            default=multiplier.DEFAULT_OPS,
-                            help="operations per energy measurement (1..65536, default 4000)")
+                            help="operations per energy measurement of the multipliers "
+                                 "(1..65536; default: the report spec's, 4000)")
 
     def report_sections(self):
-        return (ApproxSection(DEFAULT_POINTS),)
+        return (ApproxSection(d.name for d in DESIGNS),)
 
     def rtl_check(self, design: str) -> str | None:
         return "edgeforge verify"

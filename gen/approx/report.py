@@ -1,52 +1,56 @@
 """The approx family's section of ``edgeforge report``: area, energy and error of the
 multipliers.
 
-For every design point (by default the family's :data:`gen.approx.family.DEFAULT_POINTS`, the
-8- and 16-bit exact, DRUM and ROUP multipliers) the section gathers
+The design points are the ``approx`` region of the report's spec
+(``gen/flow/data/report.toml``: the family's :data:`gen.approx.family.DEFAULT_POINTS`, the 8- and
+16-bit exact, DRUM and ROUP multipliers, with the report's library ``$liberty`` and the
+comparison library ``$compare``). The report measures them through the sweep engine on its
+executor (:func:`gen.flow.sweep.run_point`: the ``area`` metric, the family's ``edgeforge
+energy`` flow and the family's ``errors`` metric, :func:`error_record`); this section receives
+the results and turns them into
 
-* the Verilog (``verilog/``, with sidecars) and the error metrics of the golden model
-  (exhaustive up to 16 bits unless ``samples`` is given; cached in ``build/cache/errors``);
-* area (um^2 and gate equivalents) and energy per operation from synthesis and gate-level
-  simulation (:func:`gen.approx.multiplier.energy`, cached by content in ``build/cache``),
-  optionally with the report's second liberty file to measure how far the compact embedded
-  library is from the full one;
+* one record per design point: area (um^2 and gate equivalents) and energy per operation with
+  the report's library and, given a comparison library, with that one too and the deviation of
+  the two (how far the compact embedded library is from the full one); the error metrics of the
+  golden model (exhaustive up to 16 bits, 1,000,000 random pairs beyond; cached in
+  ``build/cache/errors``);
 * savings against the exact array multiplier of the same width and signedness (and against the
-  Booth one when it is in the set), a Pareto plot of energy versus MRED, and the DRUM paper's
-  reported power savings beside ours.
+  Booth one when it is in the set; a spec without the array reference gets no savings), the
+  Pareto front of energy versus MRED per width, and the DRUM paper's reported power savings
+  beside ours;
+* figures (:mod:`gen.approx.figures`): energy versus MRED with the Pareto front, and the
+  compact-versus-full deviation per point.
 
-It writes ``errors.json`` (the error records), ``pareto.png`` and ``verilog/`` into the
-report's directory and owns the ``report.json`` keys ``conditions``, ``definitions``,
-``records``, ``pareto``, ``deviation`` and ``drum_paper``. The energy runs of different design
-points go to the report's executor; one point is never run twice at once (the synthesis of a
-point writes to ``build/synth/<module>/`` whatever the library).
+It writes ``errors.json`` (the error records) and ``verilog/`` (each point's Verilog and
+sidecars) into the report's directory and owns the ``report.json`` keys ``conditions``,
+``definitions``, ``records``, ``pareto``, ``deviation`` and ``drum_paper``.
 """
 
 from __future__ import annotations
 
-import io
+import dataclasses
 import json
 import math
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
 from gen.eda import files, synth
 from gen.flow import bench
-from gen.flow.cache import Cache
+from gen.flow.cache import Cache, cache_root
 from gen.flow.design import Instance
-from gen.flow.executor import Job
 from gen.flow.family import ReportContext, ReportSection, instantiate
 from gen.flow.ip import emit
+from gen.flow.render import display_path
 from sim_models.approx import ErrorMetrics, characterise
 
-from . import multiplier
+from . import figures, multiplier
 
 __all__ = ["ApproxSection", "error_record", "pareto_front", "DRUM_PAPER", "LIMITS",
            "DEVIATION_LIMIT_PCT", "CACHE"]
 
 #: Where the error metrics of the golden models are cached.
-CACHE = Path("build") / "cache" / "errors"
+CACHE = cache_root() / "errors"
 
 COLUMNS = (
     ("module", "design point", "{}"),
@@ -164,58 +168,6 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
 
 
 # --------------------------------------------------------------------------------------------
-# Energy jobs (run in the executor's worker processes)
-
-
-def _energy_job(name: str, params: dict, liberty: str | None, workload: str, ops: int,
-                seed: int) -> dict:
-    """Area and energy of one design point with one library (runs in a worker process)."""
-    t0 = time.perf_counter()
-    inst = instantiate(name, params)
-    r = multiplier.energy(inst, liberty=liberty, workload=workload, ops=ops, seed=seed)
-    s = synth.synthesize(inst, liberty=liberty)  # cached: the cell counts and the GE reference
-    if not (r.energy_per_op_fj > 0 and math.isfinite(r.energy_per_op_fj)):
-        raise multiplier.EnergyError(f"energy of {inst.module} came out as {r.energy_per_op_fj} fJ")
-    if not s.area_um2 > 0:
-        raise synth.SynthesisError(f"area of {inst.module} came out as {s.area_um2} um^2")
-    return {
-        "liberty": s.liberty,  # the label of this run (a cached energy keeps its first label)
-        "liberty_path": str(synth.resolve_liberty(liberty)),
-        "area_um2": s.area_um2, "area_ge": s.area_ge, "nand2_cell": s.nand2_cell,
-        "nand2_area_um2": s.nand2_area_um2, "cells": s.num_cells, "cell_counts": s.cells,
-        "sequential_area_um2": s.sequential_area_um2, "transistors": s.transistors,
-        "logic_depth": s.logic_depth, "critical_path_ns": s.critical_path_ns,
-        "energy_per_op_fj": r.energy_per_op_fj, "switching_fj": r.switching_fj,
-        "internal_fj": r.internal_fj, "leakage_fj": r.leakage_fj,
-        "input_switching_fj": r.input_switching_fj, "groups": r.groups,
-        "toggles_per_op": r.toggles_per_op, "unannotated_nets": r.unannotated_nets,
-        "ops": r.ops, "seed": r.seed, "workload": r.workload, "workload_text": r.workload_text,
-        "sim": r.sim, "voltage_v": r.voltage_v, "period_ns": r.period_ns,
-        "slew_ns": r.slew_ns, "wire_load": r.wire_load, "cached": r.cached,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-
-
-def _job_cost(inst: Instance, lib: int) -> float:
-    # measured on the 2-core machine: a 16-bit point costs about 2-3 times an 8-bit one, and
-    # the full library (a 2 MB parse and a larger mapping problem) about 1.5 times the compact
-    w = inst.params["width"]
-    return (w / 8) ** 1.4 * (1.5 if lib else 1.0)
-
-
-def _prior_seconds(cost: float, ops: int) -> float:
-    """Guess of an uncached job's run time, used for the ETA before any job has finished."""
-    return cost * (3.0 + 5.0 * ops / 4000)
-
-
-def _energy_line(line, inst: Instance, res: dict, lib_name: str, seconds: float,
-                 eta: float) -> None:
-    how = "cached" if res["cached"] else "run   "
-    line(inst.module, f"energy [{lib_name}] {res['energy_per_op_fj']:9.1f} fJ/op "
-                      f"{res['area_um2']:9.1f} um^2 {how}", seconds, eta)
-
-
-# --------------------------------------------------------------------------------------------
 # Records
 
 
@@ -244,48 +196,123 @@ def _deviation(default: float, full: float) -> float:
     return round(100.0 * (default - full) / full, 4)
 
 
-_ENERGY_KEYS = ("liberty", "liberty_path", "area_um2", "area_ge", "nand2_cell", "nand2_area_um2",
-                "cells", "cell_counts", "sequential_area_um2", "transistors", "logic_depth",
-                "critical_path_ns", "energy_per_op_fj", "switching_fj", "internal_fj",
-                "leakage_fj", "input_switching_fj", "groups", "toggles_per_op",
-                "unannotated_nets")
+# what a record takes from the sweep's area record and from the energy record
+_AREA_KEYS = ("area_um2", "area_ge", "nand2_cell", "nand2_area_um2", "cells", "cell_counts",
+              "sequential_area_um2", "transistors", "logic_depth", "critical_path_ns")
+_POWER_KEYS = ("energy_per_op_fj", "switching_fj", "internal_fj", "leakage_fj",
+               "input_switching_fj", "groups", "toggles_per_op", "unannotated_nets")
+_CONDITIONS = ("workload", "workload_text", "ops", "seed", "sim", "voltage_v", "period_ns",
+               "slew_ns", "wire_load")
+_FAMILY_ORDER = {"exact": 0, "drum": 1, "roup": 2}
 
 
-def _records(insts: Sequence[Instance], errors: Sequence[dict],
-             energies: Sequence[Sequence[dict]]) -> list[dict]:
-    by_key = {}
-    for i, inst in enumerate(insts):
-        if inst.design.name == "exact":
-            by_key[_ref_key(inst, inst.params["arch"])] = i
+def _measured(module: str, result: dict, given: str | None) -> dict:
+    """Area and energy of one point with one library, from its sweep result; the library named
+    as the report's caller gave it (``given``).
+
+    Raises
+    ------
+    ValueError
+        An energy or area that is not a positive finite number.
+    """
+    area, energy = result["records"]["area"], result["records"]["energy"]
+    if not (energy["energy_per_op_fj"] > 0 and math.isfinite(energy["energy_per_op_fj"])):
+        raise ValueError(f"energy of {module} came out as {energy['energy_per_op_fj']} fJ")
+    if not area["area_um2"] > 0:
+        raise ValueError(f"area of {module} came out as {area['area_um2']} um^2")
+    return {"liberty": synth.liberty_label(given),
+            "liberty_path": str(synth.resolve_liberty(given)),
+            **{k: area[k] for k in _AREA_KEYS}, **{k: energy[k] for k in _POWER_KEYS},
+            "conditions": {k: energy[k] for k in _CONDITIONS},
+            "cached": bool(result["row"].get("cached")) or bool(energy.get("cached")),
+            "seconds": result["row"].get("seconds")}
+
+
+def _same_file(a: str | None, b: str | None) -> bool:
+    return synth.resolve_liberty(a).resolve() == synth.resolve_liberty(b).resolve()
+
+
+def _by_point(ctx: ReportContext, points: Sequence[tuple]) -> list[dict]:
+    """The section's spec points grouped by design point: ``inst``, ``errors``, ``main`` (the
+    report's library) and ``compare`` (the comparison library or None); sorted by width, then
+    family (exact, DRUM, ROUP), then spec order; a point given twice counts once."""
+    out: dict[str, dict] = {}
+    for point, result in points:
+        if result is None:
+            raise ValueError(f"design point {point.name} has no result")
+        inst = instantiate(point.design, point.param_dict)
+        entry = out.setdefault(inst.module, {"inst": inst, "errors": None, "main": None,
+                                             "compare": None})
+        if entry["errors"] is None and "errors" in result["records"]:
+            entry["errors"] = result["records"]["errors"]
+        if entry["main"] is None and _same_file(point.library, ctx.liberty):
+            entry["main"] = _measured(inst.module, result, ctx.liberty)
+        if ctx.compare_liberty is not None and entry["compare"] is None \
+                and _same_file(point.library, ctx.compare_liberty):
+            entry["compare"] = _measured(inst.module, result, ctx.compare_liberty)
+    for module, entry in out.items():
+        need = [("errors", "its errors metric"), ("main", "the report's library")]
+        if ctx.compare_liberty is not None:
+            need.append(("compare", "the comparison library ($compare)"))
+        for key, what in need:
+            if entry[key] is None:
+                raise ValueError(f"report spec: design point {module} lacks {what}")
+    order = {m: n for n, m in enumerate(out)}
+    return sorted(out.values(), key=lambda e: (e["inst"].params["width"],
+                                               _FAMILY_ORDER.get(e["inst"].design.name, 3),
+                                               order[e["inst"].module]))
+
+
+def _measurement(m: dict) -> dict:
+    return {k: v for k, v in m.items() if k not in ("conditions", "cached", "seconds")}
+
+
+def _records(entries: Sequence[dict]) -> list[dict]:
+    by_key = {_ref_key(e["inst"], e["inst"].params["arch"]): e for e in entries
+              if e["inst"].design.name == "exact"}
     records = []
-    for i, inst in enumerate(insts):
-        e = energies[0][i]
+    for entry in entries:
+        inst, e = entry["inst"], entry["main"]
         rec = {"module": inst.module, "design": inst.design.name, "params": dict(inst.params),
                "label": _label(inst), "width": inst.params["width"],
                "signed": bool(inst.params["signed"]),
-               "arch": inst.params.get("arch"), "errors": errors[i],
-               **{k: e[k] for k in _ENERGY_KEYS}, "energy_cached": e["cached"],
-               "energy_seconds": e["seconds"]}
+               "arch": inst.params.get("arch"), "errors": entry["errors"],
+               **_measurement(e), "energy_cached": e["cached"], "energy_seconds": e["seconds"]}
         for arch, suffix in (("array", ""), ("booth", "_vs_booth")):
-            j = by_key.get(_ref_key(inst, arch))
-            ref = energies[0][j] if j is not None else None
+            ref = by_key.get(_ref_key(inst, arch))
             rec["reference" if arch == "array" else "booth_reference"] = (
-                insts[j].module if j is not None else None)
+                ref["inst"].module if ref is not None else None)
+            r = ref["main"] if ref is not None else None
             rec[f"area_saving{suffix}_pct"] = (
-                _saving(e["area_um2"], ref["area_um2"]) if ref else None)
+                _saving(e["area_um2"], r["area_um2"]) if r else None)
             rec[f"energy_saving{suffix}_pct"] = (
-                _saving(e["energy_per_op_fj"], ref["energy_per_op_fj"]) if ref else None)
-        if len(energies) > 1:
-            c = energies[1][i]
-            rec["compare"] = {k: c[k] for k in _ENERGY_KEYS}
-            rec["compare"]["energy_cached"] = c["cached"]
-            rec["compare"]["area_deviation_pct"] = _deviation(e["area_um2"], c["area_um2"])
-            rec["compare"]["energy_deviation_pct"] = _deviation(e["energy_per_op_fj"],
-                                                                c["energy_per_op_fj"])
-        else:
-            rec["compare"] = None
+                _saving(e["energy_per_op_fj"], r["energy_per_op_fj"]) if r else None)
+        c = entry["compare"]
+        rec["compare"] = None if c is None else {
+            **_measurement(c), "energy_cached": c["cached"],
+            "area_deviation_pct": _deviation(e["area_um2"], c["area_um2"]),
+            "energy_deviation_pct": _deviation(e["energy_per_op_fj"], c["energy_per_op_fj"])}
         records.append(rec)
     return records
+
+
+def _symlog_threshold(values: Iterable[float]) -> float:
+    """A decade below the smallest nonzero value (1 when there is none): where the figures put
+    the exact points (MRED 0) on the logarithmic MRED axis."""
+    nonzero = [v for v in values if v > 0]
+    return 10.0 ** math.floor(math.log10(min(nonzero))) if nonzero else 1.0
+
+
+def _pareto(records: Sequence[dict]) -> dict:
+    """The Pareto front of energy per operation versus MRED per width (modules, ascending
+    MRED) and the MRED axis threshold of the figure."""
+    fronts = {}
+    for w in sorted({r["width"] for r in records}):
+        pts = [r for r in records if r["width"] == w]
+        front = pareto_front([(r["errors"]["mred_pct"], r["energy_per_op_fj"]) for r in pts])
+        fronts[str(w)] = [pts[i]["module"] for i in front]
+    return {"fronts": fronts,
+            "symlog_linthresh_pct": _symlog_threshold(r["errors"]["mred_pct"] for r in records)}
 
 
 def _deviation_summary(records: Sequence[dict], default_cells: Iterable[str],
@@ -322,81 +349,6 @@ def _deviation_summary(records: Sequence[dict], default_cells: Iterable[str],
         "all_within_limit": not beyond,
         "beyond_limit": beyond,
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Pareto plot
-
-
-def _symlog_threshold(values: Iterable[float]) -> float:
-    nonzero = [v for v in values if v > 0]
-    return 10.0 ** math.floor(math.log10(min(nonzero))) if nonzero else 1.0
-
-
-def _plot(records: Sequence[dict], path: Path, *, liberty: str, ops: int, seed: int,
-          workload: str) -> dict:
-    """Write the Pareto plot; return the front (modules per width) and the axis threshold."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    widths = sorted({r["width"] for r in records})
-    linthresh = _symlog_threshold(r["errors"]["mred_pct"] for r in records)
-    from matplotlib.lines import Line2D
-
-    style = {"exact": ("s", "black", "exact (MRED 0)"), "drum": ("o", "tab:blue", "DRUM"),
-             "roup": ("^", "tab:orange", "ROUP")}
-    fig, axes = plt.subplots(1, len(widths), figsize=(6.4 * len(widths), 5.2), squeeze=False)
-    fronts = {}
-    for ax, w in zip(axes[0], widths, strict=True):
-        pts = [r for r in records if r["width"] == w]
-        xy = [(r["errors"]["mred_pct"], r["energy_per_op_fj"]) for r in pts]
-        handles = []
-        for family, (marker, color, name) in style.items():
-            sel = [r for r in pts if r["design"] == family]
-            if not sel:
-                continue
-            ax.scatter([r["errors"]["mred_pct"] for r in sel],
-                       [r["energy_per_op_fj"] for r in sel], marker=marker, s=42, zorder=3,
-                       facecolors=[color if r["signed"] else "white" for r in sel],
-                       edgecolors=color)
-            handles.append(Line2D([], [], ls="none", marker=marker, color=color, label=name))
-        span = (max(y for _, y in xy) - min(y for _, y in xy)) or 1.0
-        placed: list[tuple[float, float, int]] = []
-        for r, (x, y) in sorted(zip(pts, xy, strict=True), key=lambda t: t[1]):
-            # labels of close points with the same x would overlap: shift them to the right
-            near = [py for px, py, _ in placed if px == x and 0 <= y - py < 0.05 * span]
-            shift = (max(n for px, py, n in placed if px == x and py in near) + 1) if near else 0
-            ax.annotate(r["label"], (x, y), textcoords="offset points",
-                        xytext=(4 + 48 * shift, 4), fontsize=7)
-            placed.append((x, y, shift))
-        front = pareto_front(xy)
-        fronts[str(w)] = [pts[i]["module"] for i in front]
-        (step,) = ax.step([xy[i][0] for i in front], [xy[i][1] for i in front], where="post",
-                          color="tab:green", lw=1.4, zorder=2, label="Pareto front")
-        handles.append(step)
-        ax.set_xscale("symlog", linthresh=linthresh, linscale=0.6)
-        right = max(max(x for x, _ in xy), linthresh) * 2.0
-        ticks = [0.0] + [linthresh * 10 ** e for e in range(0, 12)
-                         if linthresh * 10 ** e <= right]
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        ax.set_xlim(-0.15 * linthresh, right)
-        ax.set_xlabel(f"MRED % (symlog axis, linear below {linthresh:g} %; exact points at 0)")
-        ax.set_ylabel("energy per operation (fJ)")
-        ax.set_title(f"{w}-bit multipliers")
-        ax.grid(True, which="major", lw=0.3, alpha=0.6)
-        ax.legend(handles=handles, fontsize=7, loc="upper right")
-    fig.suptitle(f"Energy per operation versus MRED: {workload} operands, {ops} operations, "
-                 f"seed {seed}; liberty {liberty}\nfilled markers: signed operands, hollow: "
-                 "unsigned; step line: Pareto front (lower is better on both axes)",
-                 fontsize=9)
-    fig.tight_layout()
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120, metadata={"Software": None})
-    plt.close(fig)
-    files.atomic_write(path, png.getvalue())
-    return {"fronts": fronts, "symlog_linthresh_pct": linthresh}
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,50 +453,17 @@ def _deviation_text(dev: dict, default_name: str, compare_name: str) -> str:
     return (head + f" Not every point is within {lim:g} %: " + "; ".join(parts) + ".")
 
 
-# --------------------------------------------------------------------------------------------
-# The section
-
-
-def _points(points: Iterable[tuple[str, Mapping]] | None,
-            default: Iterable[tuple[str, Mapping]]) -> list[Instance]:
-    """Instances of ``points`` (``default`` when None), the exact array references added.
-
-    Duplicates are dropped; the order is width, then family (exact, DRUM, ROUP), then as given.
-    """
-    insts: list[Instance] = []
-    seen: set[str] = set()
-
-    def add(inst: Instance) -> None:
-        if inst.module not in seen:
-            seen.add(inst.module)
-            insts.append(inst)
-
-    for name, params in (default if points is None else points):
-        add(instantiate(name, params))
-    present = {_ref_key(i, i.params["arch"]) for i in insts if i.design.name == "exact"}
-    for inst in list(insts):
-        key = _ref_key(inst, "array")
-        if key not in present:
-            present.add(key)
-            add(instantiate("exact", {"width": key[1], "signed": key[2], "arch": "array",
-                                      "latency": key[4]}))
-    family = {"exact": 0, "drum": 1, "roup": 2}
-    order = {inst.module: n for n, inst in enumerate(insts)}
-    return sorted(insts, key=lambda i: (i.params["width"], family.get(i.design.name, 3),
-                                        order[i.module]))
-
-
-def _blocks(report: dict, lib_names: Sequence[str]) -> list[tuple]:
-    """The section's document: summary, area/energy/error table, Pareto plot, the DRUM paper,
-    the library comparison, the error metrics."""
+def _blocks(report: dict, lib_names: Sequence[str], outdir: Path) -> list[tuple]:
+    """The section's document: summary, area/energy/error table, the Pareto figure, the DRUM
+    paper, the library comparison, the error metrics."""
     records = report["records"]
     cond = report["conditions"]
     has_booth = any(r["energy_saving_vs_booth_pct"] is not None for r in records)
     return [
         ("ul", [
             f"Library of every number below (unless a section says otherwise): "
-            f"{report['liberty']} ({report['liberty_path']}); {cond['voltage_v']:g} V, wire load "
-            f"{cond['wire_load']}, "
+            f"{report['liberty']} ({display_path(report['liberty_path'], outdir)}); "
+            f"{cond['voltage_v']:g} V, wire load {cond['wire_load']}, "
             + ("slews propagated from the library's transition tables, ideal clock."
                if cond['slew_ns'] is None else f"input slew {cond['slew_ns']:g} ns."),
             f"Energy per operation: gate-level simulation ({cond['sim']}) of the synthesised "
@@ -565,46 +484,44 @@ def _blocks(report: dict, lib_names: Sequence[str]) -> list[tuple]:
         _main_table(records, has_booth),
         *_pareto_blocks(report),
         *_drum_paper_section(records)[0],
-        *_compare_blocks(report, lib_names),
+        *_compare_blocks(report, lib_names, outdir),
         *_error_blocks(records),
     ]
 
 
 def _main_table(records: Sequence[dict], has_booth: bool) -> tuple:
-    header = ["design point", "operands", "area um^2", "GE", "cells", "energy/op fJ",
-              "area saving %", "energy saving %"]
+    """Area, energy, savings and MRED per point (the other error metrics: the error table)."""
+    header = ["design point", "operands", "area um^2", "GE", "energy/op fJ", "area saving %",
+              "energy saving %"]
     if has_booth:
         header += ["energy saving vs Booth %"]
-    header += ["MRED %", "NMED", "WCE", "EP %"]
+    header += ["MRED %"]
     rows = []
     for r in records:
-        e = r["errors"]
-        row = [r["module"], f"{r['width']}-bit {'signed' if r['signed'] else 'unsigned'}",
-               f"{r['area_um2']:.1f}", f"{r['area_ge']:.1f}", str(r["cells"]),
-               f"{r['energy_per_op_fj']:.1f}", _f(r["area_saving_pct"], "{:.1f}"),
-               _f(r["energy_saving_pct"], "{:.1f}")]
+        row = [r["module"], f"{'s' if r['signed'] else 'u'}{r['width']}",
+               f"{r['area_um2']:.1f}", f"{r['area_ge']:.1f}", f"{r['energy_per_op_fj']:.1f}",
+               _f(r["area_saving_pct"], "{:.1f}"), _f(r["energy_saving_pct"], "{:.1f}")]
         if has_booth:
             row.append(_f(r["energy_saving_vs_booth_pct"], "{:.1f}"))
-        row += [f"{e['mred_pct']:.3f}", f"{e['nmed']:.3e}", f"{e['wce']:.4g}",
-                f"{e['ep_pct']:.2f}"]
+        row.append(f"{r['errors']['mred_pct']:.3f}")
         rows.append(row)
     return ("table", header, rows)
 
 
 def _pareto_blocks(report: dict) -> list[tuple]:
     return [
-        ("h2", "Pareto plot: energy per operation versus MRED"),
-        ("p", "One panel per width; the x axis is symlog (linear below "
-              f"{report['pareto']['symlog_linthresh_pct']:g} %), so the exact multipliers "
-              "(MRED 0) sit at the left edge. The step line joins the Pareto front (points no "
-              "other point beats in both energy and MRED; signed and unsigned together)."),
-        ("img", "pareto.png", "energy per operation versus MRED, Pareto front"),
+        ("h2", "Energy per operation versus MRED"),
+        ("figure", "approx-pareto", figures.pareto_figure(report),
+         "One panel per width; MRED on a logarithmic axis, the exact multipliers (MRED 0) at "
+         f"its left end ({report['pareto']['symlog_linthresh_pct'] / 10:g} %, marked 0). The "
+         "line joins the Pareto front: points no other point of the width beats in both energy "
+         "and MRED, signed and unsigned together. Hollow markers: unsigned operands."),
         ("ul", [f"{w}-bit front: " + ", ".join(mods)
                 for w, mods in report["pareto"]["fronts"].items()]),
     ]
 
 
-def _compare_blocks(report: dict, lib_names: Sequence[str]) -> list[tuple]:
+def _compare_blocks(report: dict, lib_names: Sequence[str], outdir: Path) -> list[tuple]:
     blocks: list[tuple] = [("h2", "Compact versus full library")]
     dev = report["deviation"]
     if dev is None:
@@ -616,17 +533,18 @@ def _compare_blocks(report: dict, lib_names: Sequence[str]) -> list[tuple]:
                             "deviation."))
         return blocks
     a, b = lib_names
-    blocks.append(("p", f"Every point also with {report['compare_liberty']} "
-                        f"({report['compare_liberty_path']}); same workload and flow."))
+    blocks.append(("p", f"Every point also with {display_path(report['compare_liberty'], outdir)}"
+                        "; same workload and flow."))
+    blocks.append(("figure", "approx-deviation", figures.deviation_figure(report),
+                   f"Deviation = 100 * ({a} - {b}) / {b} per design point, area and energy per "
+                   f"operation; the dotted lines mark +-{dev['limit_pct']:g} %."))
     blocks.append(("table", [
-        "design point", f"area um^2 [{a}]", f"area um^2 [{b}]", "area deviation %",
-        f"energy/op fJ [{a}]", f"energy/op fJ [{b}]", "energy deviation %",
-        f"cells [{a}]", f"cells [{b}]"],
+        "design point", f"area um^2 [{a}]", f"area um^2 [{b}]", "area dev. %",
+        f"energy/op fJ [{a}]", f"energy/op fJ [{b}]", "energy dev. %"],
         [[r["module"], f"{r['area_um2']:.1f}", f"{r['compare']['area_um2']:.1f}",
           f"{r['compare']['area_deviation_pct']:+.2f}", f"{r['energy_per_op_fj']:.1f}",
           f"{r['compare']['energy_per_op_fj']:.1f}",
-          f"{r['compare']['energy_deviation_pct']:+.2f}", str(r["cells"]),
-          str(r["compare"]["cells"])] for r in report["records"]]))
+          f"{r['compare']['energy_deviation_pct']:+.2f}"] for r in report["records"]]))
     blocks.append(("p", _deviation_text(dev, a, b)))
     return blocks
 
@@ -655,60 +573,74 @@ def _lib_names(liberty: str | None, compare_liberty: str | None) -> list[str]:
     return names
 
 
+
+def _write_files(outdir: Path, entries: Sequence[dict]) -> None:
+    """``verilog/`` (each point's Verilog and sidecars) and ``errors.json`` in ``outdir``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    for e in entries:
+        emit(e["inst"], outdir / "verilog")
+    flat = [{"module": e["inst"].module, "design": e["inst"].design.name,
+             "params": e["inst"].params, "mode": _mode_text(e["errors"]), **e["errors"]}
+            for e in entries]
+    files.atomic_write(outdir / "errors.json", json.dumps(flat, indent=1) + "\n")
+
+
 class ApproxSection(ReportSection):
     """The multipliers' section (module docstring).
 
-    Options (``build_report(sections={"approx": {...}})`` or the command line): ``points``
-    (``(design, params)`` pairs; None: the family's default points; the exact array multiplier
-    of each width and signedness present is added when missing, as the savings reference),
-    ``samples`` (random pairs for the error metrics of widths above 8; default: exhaustive to
-    16 bits), ``ops`` and ``workload`` (the energy workload of
-    :func:`gen.approx.multiplier.energy`; the report's seed).
+    Its design points are the spec's points of :attr:`designs` (the ``approx`` region of
+    ``gen/flow/data/report.toml``; each needs the ``area``, ``energy`` and ``errors`` metrics).
+    Options (``build_report(sections={"approx": {...}})`` or the command line): ``ops`` and
+    ``workload`` replace the spec's energy workload of every point (the options of
+    :func:`gen.approx.multiplier.measure`; the report's seed).
     """
 
     name = "approx"
     default = True
-    options = ("points", "samples", "ops", "workload")
-    title = "edgeforge report: approximate multipliers"
+    options = ("ops", "workload")
 
-    def __init__(self, default_points: Iterable[tuple[str, Mapping]]):
-        self._default = tuple(default_points)
+    def __init__(self, designs: Iterable[str]):
+        self.designs = tuple(designs)
 
-    def _points(self, ctx: ReportContext) -> list[Instance]:
-        return _points(ctx.arg("points"), self._default)
+    def _workload(self, ctx: ReportContext) -> dict:
+        return {k: v for k in ("ops", "workload") if (v := ctx.arg(k)) is not None}
 
     def check(self, ctx: ReportContext) -> None:
-        bench.check_count("Ops", ctx.arg("ops", multiplier.DEFAULT_OPS), 1, multiplier.MAX_OPS)
-        self._points(ctx)  # every point's parameters
+        ops = ctx.arg("ops")
+        if ops is not None:
+            bench.check_count("Ops", ops, 1, multiplier.MAX_OPS)
+        workload = ctx.arg("workload")
+        if workload is not None and not (isinstance(workload, str) and workload):
+            raise ValueError(f"Workload must be 'uniform', 'gaussian' or a .npz file with "
+                             f"arrays a and b, not {workload!r}")
 
-    def steps(self, ctx: ReportContext) -> int:
-        # verilog + error metrics, then energy with each library
-        return len(self._points(ctx)) * (2 + (ctx.compare_liberty is not None))
+    def adapt(self, ctx: ReportContext, point):
+        """``point`` with the section's ``ops`` and ``workload`` (when given) in its energy
+        workload; a recorded workload file is read and checked here, before anything runs."""
+        given = self._workload(ctx)
+        if not given or "energy" not in point.metrics:
+            return point
+        workload = {**point.workload_dict, **given}
+        if "workload" in given and given["workload"] not in multiplier.WORKLOADS:
+            comp = instantiate(point.design, point.param_dict).component
+            multiplier.make_workload(given["workload"], comp.width, comp.signed,
+                                     workload.get("ops", multiplier.DEFAULT_OPS) + 1,
+                                     point.seed)
+        return dataclasses.replace(point, workload=tuple(sorted(workload.items())))
 
-    def run(self, ctx: ReportContext) -> dict:
-        t_start = time.perf_counter()
-        insts = self._points(ctx)
-        libs = [ctx.liberty] + ([ctx.compare_liberty] if ctx.compare_liberty else [])
-        ops, workload = ctx.arg("ops", multiplier.DEFAULT_OPS), ctx.arg("workload", "uniform")
-        errors = _verilog_and_errors(ctx, insts, len(libs), ops, t_start)
-        energies = _run_energy(ctx, insts, libs, workload=workload, ops=ops)
-        records = _records(insts, errors, energies)
-        outdir = Path(ctx.outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
-        flat = [{"module": i.module, "design": i.design.name, "params": i.params,
-                 "mode": _mode_text(r), **r} for i, r in zip(insts, errors, strict=True)]
-        files.atomic_write(outdir / "errors.json", json.dumps(flat, indent=1) + "\n")
-        first = energies[0][0]
-        conditions = {k: first[k] for k in ("workload", "workload_text", "ops", "seed", "sim",
-                                            "voltage_v", "period_ns", "slew_ns", "wire_load")}
-        plot = _plot(records, outdir / "pareto.png", liberty=records[0]["liberty"], ops=ops,
-                     seed=ctx.seed, workload=workload)
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        if not points:
+            raise ValueError("report spec: no design point of the approx section ("
+                             + ", ".join(self.designs) + ")")
+        entries = _by_point(ctx, points)
+        _write_files(Path(ctx.outdir), entries)
+        records = _records(entries)
         deviation = None
         if ctx.compare_liberty is not None:
             cells = bench.library_for(synth.check_liberty(ctx.liberty)).cells
             deviation = _deviation_summary(records, cells)
         return {
-            "conditions": conditions,
+            "conditions": entries[0]["main"]["conditions"],
             "definitions": {
                 "saving_pct": "100 * (1 - value / value_of_reference)",
                 "reference": "exact array multiplier of the same width and signedness",
@@ -717,62 +649,13 @@ class ApproxSection(ReportSection):
                 "area_ge": "area_um2 / nand2_area_um2 (smallest two-input NAND of the library)",
             },
             "records": records,
-            "pareto": plot,
+            "pareto": _pareto(records),
             "deviation": deviation,
             "drum_paper": {**DRUM_PAPER, **_drum_paper_section(records)[1]},
         }
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
-        return _blocks(report, _lib_names(ctx.liberty, ctx.compare_liberty))
+        return _blocks(report, _lib_names(ctx.liberty, ctx.compare_liberty), Path(ctx.outdir))
 
     def limits(self, report: dict) -> list[str]:
         return [x.format(period=report["conditions"]["period_ns"]) for x in LIMITS]
-
-
-def _verilog_and_errors(ctx: ReportContext, insts: Sequence[Instance], n_libs: int, ops: int,
-                        t_start: float) -> list[dict]:
-    """Step 1: the Verilog and the error metrics of every point (cached; in this process)."""
-    samples = ctx.arg("samples")
-    errors = []
-    prior = _prior_seconds(sum(_job_cost(i, li) for i in insts for li in range(n_libs)),
-                           ops) / ctx.workers
-    for n, inst in enumerate(insts, 1):
-        t0 = time.perf_counter()
-        emit(inst, Path(ctx.outdir) / "verilog")
-        r = error_record(inst, samples)
-        errors.append(r)
-        spent = time.perf_counter() - t_start
-        eta = spent / n * (len(insts) - n) + prior
-        ctx.line(inst.module, f"verilog + error metrics "
-                              f"({'exhaustive' if r['exhaustive'] else 'sampled'})",
-                 time.perf_counter() - t0, eta)
-    return errors
-
-
-def _run_energy(ctx: ReportContext, insts: Sequence[Instance], libs: Sequence[str | None], *,
-                workload: str, ops: int) -> list[list[dict]]:
-    """Step 2: area and energy of every point with every library; ``out[lib][point]``.
-
-    Jobs run longest first on the report's executor; two jobs of the same point never run at
-    the same time.
-    """
-    names = _lib_names(ctx.liberty, ctx.compare_liberty)
-    pad = max(map(len, names))
-    names = [n.ljust(pad) for n in names]
-    jobs = [Job(f"design point {inst.module} (liberty {names[li]})", _energy_job,
-                (inst.design.name, dict(inst.params), libs[li], workload, ops, ctx.seed),
-                cost=_job_cost(inst, li), exclusive=i)
-            for li in range(len(libs)) for i, inst in enumerate(insts)]
-    state = {"remaining": sum(j.cost for j in jobs), "cost": 0.0, "seconds": 0.0}
-
-    def done(k: int, res: dict, seconds: float) -> None:
-        li, i = divmod(k, len(insts))
-        state["cost"] += jobs[k].cost
-        state["seconds"] += seconds
-        state["remaining"] -= jobs[k].cost
-        # run time per cost unit of the finished jobs, spread over the workers
-        eta = state["remaining"] * state["seconds"] / state["cost"] / max(1, ctx.workers)
-        _energy_line(ctx.line, insts[i], res, names[li], seconds, eta)
-
-    results = ctx.executor.run(jobs, done)
-    return [results[li * len(insts):(li + 1) * len(insts)] for li in range(len(libs))]
