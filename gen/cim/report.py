@@ -1,49 +1,35 @@
 """The compute-in-memory section of ``edgeforge report``: energy, cycles, accuracy, approximate
 tree (:class:`CimSection`, report.json key ``cim``).
 
-* energy per MAC and TOPS/W of the ``cim_macro`` at the points of :data:`CIM_POINTS` (binary
-  versus fibbinary weights, 2-, 4- and 8-bit inputs, dense and sparse inputs, exact and
-  truncated trees), measured by :func:`gen.cim.macro.cim_energy`, printed beside the anchors'
-  reported figures (:data:`ANCHORS`) with the technologies named;
+* energy per MAC and TOPS/W of the ``cim_macro`` points of the report's spec
+  (``gen/flow/data/report.toml``: binary versus fibbinary weights, 2-, 4- and 8-bit inputs,
+  dense and sparse inputs, exact and truncated trees), each measured by the family's
+  ``edgeforge energy`` flow (:func:`gen.cim.macro.measure_macro`), printed beside the anchors'
+  reported figures (:data:`ANCHORS`) with the technologies named, and a figure of binary versus
+  fibbinary (:mod:`gen.cim.figures`);
 * the cycle count of every input width and signedness, binary versus fibbinary (from the
   golden model's slice schedule);
-* the accuracy cost of fibbinary weight quantisation on the digits MLP's 64-input layer
-  (:func:`gen.cim.digits.cim_digits`);
-* the error metrics of the truncated adder tree (:func:`sim_models.cim.tree_errors`).
+* two studies that are not design points (:meth:`CimSection.jobs`): the accuracy cost of
+  fibbinary weight quantisation on the digits MLP's 64-input layer
+  (:func:`gen.cim.digits.cim_digits`) and the error metrics of the truncated adder tree
+  (:func:`sim_models.cim.tree_errors`).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from gen.flow.executor import Job
-from gen.flow.family import ReportContext, ReportSection, instantiate
+from gen.flow.family import ReportContext, ReportSection
 from sim_models.cim import CIMMacroModel, tree_errors
 
 from .digits import cim_digits
-from .macro import cim_energy
+from .figures import FIGURE_ID, binary_vs_fibbinary
 
-__all__ = ["CIM_POINTS", "CIM_ZEROS", "ANCHORS", "CimSection", "run_cim_section", "cim_blocks",
-           "n_steps"]
+__all__ = ["ANCHORS", "CimSection", "cim_blocks", "TREE_SAMPLES"]
 
-_BASE = {"rows": 64, "cols": 4, "signed_weights": True, "storage": "latch"}
-#: ``(params, input zero probabilities, weights)`` measured by the report (weights: see
-#: :func:`gen.cim.macro.cim_energy`; "fibbinary" on a binary macro gives it the fibbinary
-#: macro's weight statistics).
-CIM_POINTS: tuple[tuple[dict, tuple[float, ...], str], ...] = (
-    *(({**_BASE, "wb": 4, "ib": 4, "encoding": e}, (0.0, 0.9), "encoding")
-      for e in ("binary", "fibbinary")),
-    ({**_BASE, "wb": 4, "ib": 4, "encoding": "binary"}, (0.0,), "fibbinary"),
-    *(({**_BASE, "wb": 8, "ib": 8, "encoding": e}, (0.0, 0.9), "encoding")
-      for e in ("binary", "fibbinary")),
-    *(({**_BASE, "wb": 4, "ib": 2, "encoding": e}, (0.0,), "encoding")
-      for e in ("binary", "fibbinary")),
-    *(({**_BASE, "wb": 4, "ib": 4, "encoding": e, "approx_bits": 2}, (0.0,), "encoding")
-      for e in ("binary", "fibbinary")),
-)
-CIM_ZEROS = (0.0, 0.9)
 #: Published figures the report prints beside ours.
 ANCHORS = (
     ("Fujiwara et al., ISSCC 2022 (TSMC)", "5 nm, 0.5 V, 12T SRAM bit cells", "4b x 4b",
@@ -53,41 +39,29 @@ ANCHORS = (
     ("CIMple (TU/e, arXiv 2604.15944)", "28 nm, standard-cell SRAM CIM", "INT8",
      "26.1 TOPS/W"),
 )
+#: Random vectors per error measurement of the approximate tree.
+TREE_SAMPLES = 4096
+#: Rough run times (seconds) of the studies: training the MLP, the tree's golden models.
+DIGITS_COST = 20.0
+TREE_COST = 10.0
 
 
-def n_steps() -> int:
-    """Progress steps of :func:`run_cim_section`."""
-    return len(CIM_POINTS) + 2
-
-
-def _job(params: dict, zeros: Sequence[float], weights: str, liberty: str | None,
-         seed: int) -> list[dict]:
-    inst = instantiate("cim_macro", params)
+def _records(points: Sequence[tuple]) -> list[dict]:
+    """The energy records of the spec's points, in spec order; a non-positive or non-finite
+    energy fails the report, named."""
     out = []
-    for z in zeros:
-        r = cim_energy(inst, input_zero=z, weights=weights, liberty=liberty, seed=seed)
-        if not (r.energy_per_mac_fj > 0 and math.isfinite(r.energy_per_mac_fj)):
-            raise RuntimeError(f"energy of {inst.module} came out as {r.energy_per_mac_fj}")
-        out.append(r.to_dict())
+    for _point, result in points:
+        r = result["records"]["energy"]
+        if not (r["energy_per_mac_fj"] > 0 and math.isfinite(r["energy_per_mac_fj"])):
+            raise RuntimeError(f"energy of {r['module']} came out as {r['energy_per_mac_fj']}")
+        out.append(r)
     return out
 
 
-def _energies(ctx: ReportContext) -> list[dict]:
-    """The records of every point of :data:`CIM_POINTS` (jobs through ``ctx.executor``)."""
-    insts = [instantiate("cim_macro", p) for p, _, _ in CIM_POINTS]
-
-    def done(i, res, seconds):
-        what = " ".join(f"{r['energy_per_mac_fj']:.0f}" for r in res)
-        how = "cached" if all(r["cached"] for r in res) else "run"
-        ctx.line(insts[i].module, f"energy {what} fJ/MAC {how}", seconds, None)
-
-    jobs = [Job(f"CIM point {inst.module}", _job, (p, list(zs), wts, ctx.liberty, ctx.seed))
-            for inst, (p, zs, wts) in zip(insts, CIM_POINTS, strict=True)]
-    results = ctx.executor.run(jobs, done)
-    return [r for res in results for r in res]
-
-
-def _digits(dg) -> dict:
+def _digits_job(seed: int) -> dict:
+    """The digits MLP's CIM layer study (:func:`gen.cim.digits.cim_digits`), as report.json
+    keeps it."""
+    dg = cim_digits(seed)
     return {"seed": dg.seed, "train_images": dg.train_images, "test_images": dg.test_images,
             "float_accuracy": dg.float_accuracy,
             "accuracy": {k: {str(b): v for b, v in d.items()} for k, d in dg.accuracy.items()},
@@ -96,13 +70,24 @@ def _digits(dg) -> dict:
 
 
 def _tree(seed: int) -> list[dict]:
+    """Error metrics of the truncated adder tree, binary and fibbinary, 1 to 3 bits dropped."""
     tree = []
     for enc in ("binary", "fibbinary"):
         for bits in (1, 2, 3):
             m = CIMMacroModel(64, 4, 4, 4, signed_weights=True, encoding=enc,
                               approx_bits=bits)
-            tree.append({"encoding": enc, "approx_bits": bits, **tree_errors(m, 4096, seed)})
+            tree.append({"encoding": enc, "approx_bits": bits,
+                         **tree_errors(m, TREE_SAMPLES, seed)})
     return tree
+
+
+def _describe_digits(res: dict) -> str:
+    return (f"float {100 * res['float_accuracy']:.2f} %, fibbinary 4b "
+            f"{100 * res['accuracy']['fibbinary']['4']:.2f} %")
+
+
+def _describe_tree(res: list) -> str:
+    return f"error metrics of {len(res)} trees ({TREE_SAMPLES} vectors each)"
 
 
 def _cycles() -> list[dict]:
@@ -115,39 +100,24 @@ def _cycles() -> list[dict]:
     return cycles
 
 
-def run_cim_section(ctx: ReportContext) -> dict:
-    """Measure everything of the section (the value of report.json's ``cim``); progress
-    through ``ctx.line``.
-
-    Raises
-    ------
-    gen.flow.executor.JobError
-        A point failed (named).
-    """
-    records = _energies(ctx)
-    t0 = time.perf_counter()
-    dg = cim_digits(ctx.seed)
-    ctx.line("cim digits layer", f"float {100 * dg.float_accuracy:.2f} %, fibbinary 4b "
-                                 f"{100 * dg.accuracy['fibbinary'][4]:.2f} %",
-             time.perf_counter() - t0, None)
-    t0 = time.perf_counter()
-    tree = _tree(ctx.seed)
-    ctx.line("cim approximate tree", "error metrics (4096 vectors each)",
-             time.perf_counter() - t0, None)
-    return {"records": records, "seed": ctx.seed, "cycles": _cycles(), "tree": tree,
-            "digits": _digits(dg), "anchors": [list(a) for a in ANCHORS]}
-
-
 class CimSection(ReportSection):
-    """The report's compute-in-memory section (report.json key ``cim``)."""
+    """The report's compute-in-memory section (report.json key ``cim``): the spec's
+    ``cim_macro`` points and two studies (the digits layer, the approximate tree)."""
 
     name = "cim"
+    designs = ("cim_macro",)
 
-    def steps(self, ctx: ReportContext) -> int:
-        return n_steps()
+    def jobs(self, ctx: ReportContext) -> list[Job]:
+        return [Job("cim digits layer", _digits_job, (ctx.seed,), cost=DIGITS_COST,
+                    describe=_describe_digits),
+                Job("cim approximate tree", _tree, (ctx.seed,), cost=TREE_COST,
+                    describe=_describe_tree)]
 
-    def run(self, ctx: ReportContext) -> dict:
-        return {"cim": run_cim_section(ctx)}
+    def collect(self, ctx: ReportContext, points: list, results: list) -> dict:
+        digits, tree = results
+        return {"cim": {"records": _records(points), "seed": ctx.seed, "cycles": _cycles(),
+                        "tree": tree, "digits": digits,
+                        "anchors": [list(a) for a in ANCHORS]}}
 
     def blocks(self, report: dict, ctx: ReportContext) -> list[tuple]:
         return cim_blocks(report.get("cim"))
@@ -181,9 +151,8 @@ def _energy_rows(recs: list[dict]) -> tuple[list[list[str]], list[str]]:
                 if ref is not None and ref is not r else "-")
         rows.append([r["module"], _label(r), f"{100 * r['input_zero']:.0f} "
                      f"({100 * r['measured_zero_fraction']:.1f})", str(r["cycles_per_vector"]),
-                     f"{r['energy_per_mac_fj']:.1f}", f"{r['energy_per_mac_fj'] / 2:.1f}",
-                     f"{r['tops_per_w']:.2f}", saving, f"{r['area_um2']:.0f}",
-                     f"{r['area_ge']:.0f}", area])
+                     f"{r['energy_per_mac_fj']:.1f}", f"{r['tops_per_w']:.2f}", saving,
+                     f"{r['area_um2']:.0f}", area])
     fair = []
     for r in recs:
         ref = same_w.get(_key(r))
@@ -202,14 +171,16 @@ def _energy_blocks(cim: dict) -> list[tuple]:
     recs = cim["records"]
     first = recs[0]
     rows, fair = _energy_rows(recs)
+    lib = Path(first["liberty"]).name  # a library given as a path: its file name only
     return [
         ("h2", "Digital compute-in-memory macro: binary versus fibbinary weights"),
         ("ul", [
             f"cim_macro with {first['params']['rows']} rows x {first['params']['cols']} columns, "
             "unsigned inputs, signed weights, bit cells as clock-gated storage "
             "(storage=latch: written rows only are clocked); 1 MAC = one ib-bit x wb-bit "
-            "multiply-accumulate = 2 operations; TOPS/W = 2000 / (fJ/MAC).",
-            f"Technology: {first['liberty']} at {first['voltage_v']:g} V, "
+            "multiply-accumulate = 2 operations (fJ/op = fJ/MAC / 2); TOPS/W = 2000 / "
+            "(fJ/MAC).",
+            f"Technology: {lib} at {first['voltage_v']:g} V, "
             f"{1000 / first['period_ns']:g} MHz testbench clock (leakage over the macro's "
             "cycles per vector), standard cells for the bit cells, adder trees and "
             "accumulators; no SRAM macro, no custom cells.",
@@ -226,15 +197,18 @@ def _energy_blocks(cim: dict) -> list[tuple]:
             "saving = 100 * (1 - fibbinary / binary), area change = 100 * (fibbinary / binary "
             "- 1).",
         ]),
+        ("figure", FIGURE_ID, binary_vs_fibbinary(cim),
+         "Binary versus fibbinary weights, same input and weight bits, tree and input zeros: "
+         "energy per MAC, TOPS/W and cycles per input vector."),
         ("table", ["design point", "configuration", "input zeros % (measured)",
-                   "cycles/vector", "fJ/MAC", "fJ/op", "TOPS/W", "fJ/MAC saving vs binary %",
-                   "area um^2", "GE", "area change vs binary %"], rows),
+                   "cycles/vector", "fJ/MAC", "TOPS/W", "fJ/MAC saving vs binary %",
+                   "area um^2", "area change vs binary %"], rows),
         *([("ul", fair)] if fair else []),
         ("h2", "Published CIM figures (other technologies)"),
         ("table", ["macro", "technology", "precision", "reported"],
          [list(a) for a in cim["anchors"]]),
         ("p", "These anchors are full-custom or SRAM-based macros in 5 to 28 nm at 0.5 to 0.9 "
-              f"V; ours is a standard-cell netlist in {first['liberty']} at "
+              f"V; ours is a standard-cell netlist in {lib} at "
               f"{first['voltage_v']:g} V, so the ratio of energies reflects technology and "
               "supply (roughly C V^2) more than architecture; compare binary and fibbinary "
               "within our rows, not across."),
@@ -286,4 +260,4 @@ def cim_blocks(cim: dict | None) -> list[tuple]:
     """Report blocks (see :class:`gen.flow.family.ReportSection`) of the section."""
     if not cim:
         return []
-    return _energy_blocks(cim) + _model_blocks(cim)
+    return (_energy_blocks(cim) if cim["records"] else []) + _model_blocks(cim)
