@@ -12,11 +12,16 @@ nothing to plot.
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
-__all__ = ["energy_by_part", "area_by_type", "part_label", "MUL_PART"]
+__all__ = ["energy_by_part", "area_by_type", "part_label", "MUL_PART", "MUL_COLOUR",
+           "PALETTE"]
 
 #: The part every MUL tile variant's energy is shown as (exact, DRUM and ROUP tiles alike).
 MUL_PART = "MUL tiles"
+#: The MUL tiles' colour in both figures; the other parts take :data:`PALETTE` in turn.
+MUL_COLOUR = "#d62728"
+PALETTE = tuple(qualitative.Safe)
 _FU_NAMES = {"abu": "ABU", "alu": "ALU", "iu": "IU", "lsu": "LSU (scratchpads)", "rf": "RF"}
 
 
@@ -56,7 +61,9 @@ def energy_by_part(cgra: dict | None) -> dict | None:
             totals[part] = totals.get(part, 0.0) + pj
     parts = sorted(totals, key=lambda p: (p != MUL_PART, -totals[p]))
     x = [[r["kernel"] for r in runs], [_mul_label(r["params"]["mul"]) for r in runs]]
+    others = iter(PALETTE * (1 + len(parts) // len(PALETTE)))
     fig = go.Figure([go.Bar(name=p, x=x, y=[round(s.get(p, 0.0), 3) for s in split],
+                            marker_color=MUL_COLOUR if p == MUL_PART else next(others),
                             hovertemplate=f"{p}: %{{y:,.1f}} pJ<extra>%{{x}}</extra>")
                      for p in parts])
     fig.update_layout(barmode="stack", legend_title_text="part",
@@ -79,7 +86,7 @@ def area_by_type(area: dict | None) -> dict | None:
     fig = go.Figure(go.Bar(
         x=values, y=cats, orientation="h",
         text=[f"{v:,.0f} ({100.0 * v / total:.1f} %)" for v in values], textposition="auto",
-        marker_color=["#d62728" if c.startswith("mul") else "#1f77b4" for c in cats],
+        marker_color=[MUL_COLOUR if c.startswith("mul") else PALETTE[0] for c in cats],
         hovertemplate="%{y}: %{x:,.0f} um^2<extra></extra>"))
     fig.update_layout(xaxis_title="area (um^2)", yaxis_title="FU type or part",
                       showlegend=False, title_text=f"{area['module']}: "

@@ -2,7 +2,7 @@
 
 import json
 
-from gen.cgra.figures import MUL_PART, area_by_type, energy_by_part, part_label
+from gen.cgra.figures import MUL_COLOUR, MUL_PART, area_by_type, energy_by_part, part_label
 
 
 def _run(mul, kernel, per_type):
@@ -30,6 +30,9 @@ def test_energy_by_part_stacks_one_trace_per_part_grouped_by_kernel():
     assert by[MUL_PART]["y"] == [1.0, 0.4, 2.0, 1.5]  # pJ
     assert by["ALU"]["y"] == [0.3, 0.25, 0.0, 0.0]
     assert by["ID + imem"]["y"] == [0.0, 0.0, 7.0, 7.0]
+    # every part its own colour, the MUL tiles' the one of the area figure
+    colours = [t["marker"]["color"] for t in fig["data"]]
+    assert colours[0] == MUL_COLOUR and len(set(colours)) == len(colours)
     layout = fig["layout"]
     assert layout["barmode"] == "stack"
     assert layout["yaxis"]["title"]["text"] == "energy per run (pJ)"
@@ -49,7 +52,8 @@ def test_area_by_type_bars_largest_on_top_with_shares():
     assert bar["x"] == [50.0, 100.0, 250.0, 600.0]
     assert bar["text"][-1] == "600 (60.0 %)" and bar["text"][0] == "50 (5.0 %)"
     colours = dict(zip(bar["y"], bar["marker"]["color"], strict=True))
-    assert colours["mul (drum)"] == colours["mul (exact)"] != colours["lsu"] == colours["rf"]
+    assert colours["mul (drum)"] == colours["mul (exact)"] == MUL_COLOUR
+    assert colours["lsu"] == colours["rf"] != MUL_COLOUR
     assert fig["layout"]["xaxis"]["title"]["text"] == "area (um^2)"
     assert "1,000 um^2" in fig["layout"]["title"]["text"]
     assert area_by_type(None) is None and area_by_type({"per_type": {}}) is None
