@@ -183,9 +183,10 @@ def _spec(spec, liberty, compare_liberty, seed: int) -> Spec:
     text = files.read_text(path, "report spec", max_bytes=sweep.MAX_SPEC_BYTES)
     parsed = sweep.parse_spec(text, name=path.stem, base=path.parent, where=str(path),
                               substitutions={
-                                  "liberty": "default" if liberty is None else str(liberty),
+                                  "liberty": "default" if liberty is None
+                                  else str(Path(liberty).resolve()),
                                   "compare": None if compare_liberty is None
-                                  else str(compare_liberty)})
+                                  else str(Path(compare_liberty).resolve())})
     parsed.points = [dataclasses.replace(p, seed=seed) for p in parsed.points]
     return parsed
 
@@ -284,7 +285,9 @@ def _counted(fn, args, kwargs):
 def _describe_row(row: dict) -> str:
     """The progress text of a spec point: its main figures."""
     parts = []
-    energy = next((k for k in row if k.startswith("energy_per_") and k.endswith("_fj")), None)
+    per = [k for k in row if k.startswith("energy_per_") and k.endswith("_fj")]
+    energy = next((k for k in ("energy_per_mac_fj", "energy_per_op_fj") if k in per),
+                  per[0] if per else None)
     if energy is not None:
         parts.append(f"{row[energy]:10.1f} fJ/{energy[len('energy_per_'):-3]}")
     for key, unit in (("area_um2", "um^2"), ("cycles", "cycles")):

@@ -361,7 +361,7 @@ class _Ctx:
             except (TypeError, ValueError) as e:
                 raise self.fail(what, f"{design.name} {_text(params)}: {e}") from None
             if "energy" in metrics:
-                _check_workload(fam, inst, workload, f"{self.where}: {what}")
+                _check_workload(fam, inst, workload, seed, f"{self.where}: {what}")
             full = tuple(sorted(inst.params.items()))
             out += [SweepPoint(design.name, full, lib, tuple(sorted(workload.items())), metrics,
                                seed, float(cost)) for lib in libs]
@@ -448,9 +448,11 @@ def _namespace(fam: Family, workload: Mapping) -> argparse.Namespace:
     return ns
 
 
-def _check_workload(fam: Family, inst, workload: dict, where: str) -> None:
+def _check_workload(fam: Family, inst, workload: dict, seed: int, where: str) -> None:
+    ns = _namespace(fam, workload)
+    ns.seed = seed
     try:
-        fam.check_energy(inst, _namespace(fam, workload))
+        fam.check_energy(inst, ns)
     except (TypeError, ValueError) as e:
         raise SpecError(f"{where}: {inst.module}: {e}") from None
 
