@@ -31,7 +31,8 @@ name (``area_um2``, ``energy_per_op_fj``, ...), the tool versions, the status (`
 ``failed`` with its message and a repro command) and where it came from (``cached``).
 
 Rows are stored in the flow's cache (:func:`gen.flow.cache.cache_root`, ``EDGEFORGE_CACHE``)
-under a key of everything they depend on: an interrupted sweep resumes without recomputing a
+under a key of everything they depend on (the point, the library's digest, the tool versions and
+the source of the project's packages): an interrupted sweep resumes without recomputing a
 finished point, and machines sharing the cache directory share the results. Workers return
 rows to the client, which writes them (atomically).
 """
@@ -40,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import hashlib
 import io
 import itertools
 import json
@@ -155,7 +158,8 @@ class SweepPoint:
         lib = synth.check_liberty(self.library)
         return content_key([ROW_VERSION, self.design, json.dumps(self.params),
                             file_digest(lib), json.dumps(self.workload), self.metrics,
-                            self.seed, json.dumps(tool_versions(), sort_keys=True)])
+                            self.seed, json.dumps(tool_versions(), sort_keys=True),
+                            source_digest()])
 
     def repro(self) -> str:
         """A command that measures this point alone."""
@@ -170,6 +174,25 @@ class SweepPoint:
             for k, v in self.workload:
                 cmd += [f"--{k.replace('_', '-')}", _flag_value(v)]
         return shlex.join(cmd)
+
+
+#: The packages whose source shapes a row (generators, models, benches, flow).
+SOURCE_PACKAGES = ("hw", "sim_models", "verif", "gen")
+
+
+@functools.cache
+def source_digest() -> str:
+    """SHA-256 of the source of :data:`SOURCE_PACKAGES` (every file but bytecode), once per
+    process: a row measured by other code is measured again (the synthesis and energy caches
+    below it still answer for the parts whose netlists did not change)."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[2]
+    for pkg in SOURCE_PACKAGES:
+        for path in sorted((root / pkg).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0")
+                h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _version(dist: str) -> str:
