@@ -66,6 +66,7 @@ __all__ = [
     "WireLoad",
     "default_library_path",
     "evaluate_function",
+    "evaluate_function_verilog",
     "function_variables",
     "liberty_function_to_verilog",
     "load",
@@ -1596,6 +1597,37 @@ def function_variables(expr: str) -> tuple[str, ...]:
 
     walk(_parse_function(expr))
     return tuple(seen)
+
+
+_V_NOT = {"0": "1", "1": "0"}
+
+
+def evaluate_function_verilog(expr: str, values: Mapping[str, str]) -> str:
+    """Value of a Liberty boolean expression under Verilog's 4-state operators.
+
+    ``values`` maps each variable to ``"0"``, ``"1"`` or ``"x"`` (``"z"`` reads as ``"x"``, as
+    in Verilog expressions); the result is what :func:`liberty_function_to_verilog`'s
+    expression gives in a simulator: ``&`` is 0 with any 0 operand, ``|`` is 1 with any 1
+    operand, ``^`` and ``~`` are x with an x operand.
+    """
+
+    def ev(node) -> str:
+        op = node[0]
+        if op == "var":
+            v = values[node[1]]
+            return v if v in ("0", "1") else "x"
+        if op == "const":
+            return str(node[1])
+        if op == "not":
+            return _V_NOT.get(ev(node[1]), "x")
+        a, b = ev(node[1]), ev(node[2])
+        if op == "and":
+            return "0" if "0" in (a, b) else ("1" if a == b == "1" else "x")
+        if op == "or":
+            return "1" if "1" in (a, b) else ("0" if a == b == "0" else "x")
+        return "x" if "x" in (a, b) else ("1" if a != b else "0")
+
+    return ev(_parse_function(expr))
 
 
 def evaluate_function(expr: str, values: Mapping[str, Any]) -> Any:

@@ -280,7 +280,12 @@ def prepare(point: Instance, options: BenchOptions) -> GateLevel:
                                      else {"workdir": root / "netlist"}))
     except netlist.NetlistError as e:
         raise EnergyError(str(e)) from None
-    models = cellsim.write_cell_models(lib.library, sorted(nl.cell_counts()), root / "cells.v")
+    # Icarus: combinational cells as 4-state primitive tables (the same values every time
+    # step, about twice as fast); Verilator: plain assignments
+    udp = options.sim == "icarus"
+    models = cellsim.write_cell_models(lib.library, sorted(nl.cell_counts()),
+                                       root / ("cells_udp.v" if udp else "cells.v"),
+                                       primitives=udp)
     text = vharness.dump_wrapper(netlist_ports(Path(sres.netlist).read_text(), point.module),
                                  point.module, WRAPPER)
     wrapper = root / f"{WRAPPER}.v"
