@@ -43,6 +43,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import files
+from .dedupe import Deduped, dedupe, expand_stat
 from .liberty import MAX_LIBERTY_BYTES, Library, Table, evaluate_function, parse_model, read_text
 from .liberty import table as liberty_table
 
@@ -883,15 +884,40 @@ class SynthResult:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+def _submodule_instances(path: Path) -> dict[str, list[str]]:
+    """Module -> names of its instances of other modules, from Yosys' JSON netlist."""
+    try:
+        modules = json.loads(path.read_text())["modules"]
+    except (OSError, ValueError, KeyError) as e:
+        raise SynthesisError(f"cannot read the netlist {path}: {e}") from None
+    return {_unescape(m): [_unescape(c) for c, cell in body.get("cells", {}).items()
+                           if cell.get("type") in modules]
+            for m, body in modules.items()}
+
+
+def _read_stats(rundir: Path, merged: Deduped | None) -> tuple[dict, dict]:
+    """Yosys' ``stat -json`` of the library mapping and of the CMOS cost model, with the
+    modules that :func:`gen.eda.dedupe.dedupe` merged back (and written back so)."""
+    out, kept = [], None
+    if merged is not None and merged.merged:
+        kept = _submodule_instances(rundir / "netlist.json")
+    for name in ("stat_lib.json", "stat_cmos.json"):
+        try:
+            stat = json.loads((rundir / name).read_text())
+        except (OSError, ValueError) as e:
+            raise SynthesisError(f"cannot read Yosys' statistics in {rundir}: {e}") from None
+        if merged is not None and merged.merged:
+            stat = expand_stat(stat, merged, kept)
+            files.atomic_write(rundir / name, json.dumps(stat, indent=2) + "\n")
+        out.append(stat)
+    return out[0], out[1]
+
+
 def _analyse(rundir: Path, top: str, facts: _LibFacts, lib_label: str,
-             lib_path: Path) -> dict[str, object]:
+             lib_path: Path, merged: Deduped | None = None) -> dict[str, object]:
     """Turn the files of a finished run into the fields of :class:`SynthResult`."""
     cells_lib, nand2 = facts.cells, facts.nand2
-    try:
-        stat_lib = json.loads((rundir / "stat_lib.json").read_text())
-        stat_cmos = json.loads((rundir / "stat_cmos.json").read_text())
-    except (OSError, ValueError) as e:
-        raise SynthesisError(f"cannot read Yosys' statistics in {rundir}: {e}") from None
+    stat_lib, stat_cmos = _read_stats(rundir, merged)
     counts = _stat_modules(stat_lib)
     if top not in counts:
         raise SynthesisError(f"top module {top} is missing from Yosys' statistics in {rundir}")
@@ -1012,6 +1038,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
                cache_dir: str | os.PathLike | None = "build/cache/synth",
                dont_use: Sequence[str] = DEFAULT_DONT_USE,
                timing: bool | None = None,
+               merge: bool = False,
                progress: Callable[[str], None] | None = None) -> SynthResult:
     """Synthesise a design point or a Verilog file and report its area and cost figures.
 
@@ -1038,6 +1065,12 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         Cell name patterns the mapper must avoid (only where the Yosys supports ``-dont_use``).
     timing
         Run the ABC timing report; default: only with a native Yosys (yowasp loses it).
+    merge
+        Merge identical modules before synthesis (:func:`gen.eda.dedupe.dedupe`: generators
+        emit one module per instance, which Yosys would map once each); the results name every
+        original module. Faster on designs of many identical tiles, but not the same netlist:
+        Yosys and ABC map copies of a module differently (the order of their nets differs),
+        so areas and energies move by tenths of a percent against an unmerged run.
     progress
         Called with one line before a Yosys run starts (it can take many minutes).
 
@@ -1097,7 +1130,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
         timing = not _is_yowasp(cmd)
     used_dont_use = list(dont_use) if dont_use and _supports_dont_use(cmd, work) else []
     key_src = json.dumps([_FLOW_VERSION, verilog, checked.digest, _yosys_identity(cmd), top,
-                          used_dont_use, timing], sort_keys=True)
+                          used_dont_use, timing, *(["merge"] if merge else [])], sort_keys=True)
     key = hashlib.sha256(key_src.encode()).hexdigest()[:24]
     rundir = work / "runs" / key if cache_dir is not None else work / "run"
     rundir_lib = os.path.relpath(lib_copy, rundir)
@@ -1115,7 +1148,9 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
             if scratch.exists():
                 shutil.rmtree(scratch)
             scratch.mkdir(parents=True)
-            (scratch / "design.v").write_text(verilog)
+            # identical modules (one per instance from generators) are mapped once
+            merged = dedupe(verilog, top) if merge else None
+            (scratch / "design.v").write_text(verilog if merged is None else merged.text)
             (scratch / "synth.ys").write_text(script)
             if progress is not None:
                 progress(f"{top}: Yosys synthesis (log: {scratch / 'synth.log'})")
@@ -1123,7 +1158,7 @@ def synthesize(inst_or_verilog, *, top: str | None = None,
             _run_yosys(cmd, scratch, what, source=source, keep_log=outdir / "synth.log")
             seconds = time.perf_counter() - t0
             try:
-                data = _analyse(scratch, top, checked.facts, lib_label, lib_path)
+                data = _analyse(scratch, top, checked.facts, lib_label, lib_path, merged)
             except SynthesisError as e:
                 keep = outdir / "synth.log"
                 try:
