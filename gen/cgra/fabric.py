@@ -5,8 +5,8 @@ fabric's own cocotb driver and monitor (:mod:`verif.cgra.fabric_cocotb`):
 
 1. assemble the kernel (:mod:`sim_models.cgra.programs`) for the fabric and run it on the golden
    model (:class:`sim_models.cgra.CGRAModel`);
-2. synthesise the fabric, read the netlist back, write the cell models
-   (:func:`gen.flow.bench.prepare`);
+2. synthesise the fabric (identical tiles mapped once, :func:`gen.eda.synth.synthesize` with
+   ``merge``), read the netlist back, write the cell models (:func:`gen.flow.bench.prepare`);
 3. simulate the netlist in a wrapper that dumps its nets: configuration through the scan
    chain, instruction memories and scratchpads through the host ports, ``start``, run to
    ``halt``; every executed row's FU outputs and the scratchpads afterwards are compared with
@@ -123,7 +123,7 @@ def by_category(values: dict, fabric, key: str, *, instances: bool = False) -> d
     return {k: round(v, 3) for k, v in sorted(out.items())}
 
 
-def _kernel_setup(inst: Instance, kernel: str, seed: int):
+def kernel_setup(inst: Instance, kernel: str, seed: int):
     fabric = inst.model.fabric
     k = get_kernel(kernel)
     prog = assemble(k.program_text, fabric, filename=f"{kernel}.pasm")
@@ -139,11 +139,14 @@ class KernelRun(Stimulus):
     """
 
     test_module = "verif.cgra.fabric_cocotb"
+    # one synthesis per distinct tile: the fabric's identical FUs, decoders, switchboxes...
+    # are one module each (about half the Yosys time of the small fabric)
+    merge_modules = True
 
     def __init__(self, point: Instance, kernel: str, seed: int, sim: str,
                  liberty: str | None):
         self.point, self.kernel, self.seed = point, kernel, seed
-        self.fabric, k, self.prog, _, self.memories = _kernel_setup(point, kernel, seed)
+        self.fabric, k, self.prog, _, self.memories = kernel_setup(point, kernel, seed)
         self.trace = point.model.run(self.prog.config, self.prog.imems, self.memories)
         self.tag = f"cgra-{kernel}-s{seed}"
         # the result depends on the program and on the kernel's input data (the scratchpads)
@@ -264,7 +267,7 @@ def kernel_error(inst: Instance, kernel: str, seeds: range | list = range(1, 33)
     fabric = inst.model.fabric
     approx, exact = [], []
     for seed in seeds:
-        fabric, k, prog, inputs, memories = _kernel_setup(inst, kernel, seed)
+        fabric, k, prog, inputs, memories = kernel_setup(inst, kernel, seed)
         trace = inst.model.run(prog.config, prog.imems, memories)
         approx.append(np.asarray(k.result(trace.memories), dtype=np.int64).ravel())
         exact.append(np.asarray(k.reference(inputs, fabric.width), dtype=np.int64).ravel())

@@ -256,8 +256,10 @@ def netlist_ports(netlist_text: str, top: str) -> list[dict]:
     return ports
 
 
-def prepare(point: Instance, options: BenchOptions) -> GateLevel:
+def prepare(point: Instance, options: BenchOptions, *, merge: bool = False) -> GateLevel:
     """Step 1: synthesise ``point``, read its netlist back, write its cell models and wrapper.
+
+    ``merge`` maps identical modules once (:func:`gen.eda.synth.synthesize`).
 
     Raises
     ------
@@ -269,7 +271,7 @@ def prepare(point: Instance, options: BenchOptions) -> GateLevel:
     lib = options.liberty
     cache_dir = options.cache.directory
     options.note(f"synthesising {point.module}")
-    sres = synth.synthesize(point, liberty=lib.given,
+    sres = synth.synthesize(point, liberty=lib.given, merge=merge,
                             **({} if cache_dir is not None else {"cache_dir": None}))
     root = options.build_root / point.module / f"lib-{lib.path.name.split('.')[0]}"
     root.mkdir(parents=True, exist_ok=True)
@@ -342,9 +344,13 @@ class Stimulus:
         Every option the result depends on (a family version string first).
     repro
         A command that repeats the measurement (printed with any failure).
+    merge_modules
+        Synthesise with identical modules merged (a fabric of identical tiles; see
+        :func:`gen.eda.synth.synthesize`).
     """
 
     test_module: str = ""
+    merge_modules: bool = False
     tag: str = "run"
     key: tuple = ()
     repro: str = ""
@@ -514,7 +520,7 @@ def measure(point: Instance, stimulus: Stimulus, options: BenchOptions) -> Energ
         Yosys failed.
     """
     t0 = time.perf_counter()
-    gl = prepare(point, options)
+    gl = prepare(point, options, merge=stimulus.merge_modules)
     key = cache_key(gl, stimulus, options)
     hit = cached(gl, key, options, EnergyRecord.from_dict)
     if hit is not None:
