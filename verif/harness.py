@@ -360,9 +360,12 @@ class VectorHarness:
         # Verilator: a traced build (VM_TRACE) also makes cocotb's main() call traceEverOn(),
         # which the wrapper's $dumpvars needs; cocotb opens its own trace only when run with
         # waves
+        # an activity run is short: a model compiled at -O0 (C++) is built in two thirds of
+        # the time and runs its few thousand cycles in about a second
         _sim.build([*self.sources, wrapper], TOP, self.build_dir, self.sim,
                    args=self._build_args(),
-                   waves=self.waves or (self.activity and self.sim == "verilator"))
+                   waves=self.waves or (self.activity and self.sim == "verilator"),
+                   cxx_opt="-O0" if self.activity else None)
         return self.build_dir
 
     # -- run ---------------------------------------------------------------------------------

@@ -367,7 +367,7 @@ class Stimulus:
             vsim.build(gl.sources, WRAPPER, build_dir, options.sim,
                        args=[*vsim.VERILATOR_WAIVERS, "--trace-underscore"]
                        if options.sim == "verilator" else [],
-                       waves=options.sim == "verilator")
+                       waves=options.sim == "verilator", cxx_opt="-O0")
         except RuntimeError as e:
             raise EnergyError(f"building the gate-level testbench for {options.sim} failed: "
                               f"{e}") from None
