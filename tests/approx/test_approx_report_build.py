@@ -87,7 +87,7 @@ def _check_records(rep: dict) -> None:
 def _check_documents(index: Path, rep: dict) -> None:
     md, page = index.with_suffix(".md").read_text(), index.read_text()
     for fig in ("approx-pareto", "approx-deviation"):
-        assert f'id="{fig}"' in page
+        assert f'id="fig-{fig}"' in page
     assert "<img" not in page
     for text in (md, page):
         assert DRUM_PAPER["citation"].split(",")[0] in text
