@@ -78,7 +78,7 @@ MAX_POINTS = 10_000
 #: The largest spec file read.
 MAX_SPEC_BYTES = 1 << 20
 #: Format of a stored row; a change recomputes every point.
-ROW_VERSION = "sweep-row-1"
+ROW_VERSION = "sweep-row-2"
 #: Metrics every design has.
 GENERIC_METRICS = ("area", "energy")
 _SPEC_KEYS = {"sweep", "points"}
@@ -329,7 +329,8 @@ class _Ctx:
                 sub = self.subst[v[1:]]
                 if sub is None:
                     continue
-                v = str(sub)
+                # given on a command line: relative to the working directory, not the spec
+                v = sub if sub == "default" else os.path.abspath(sub)
             if v == "default":
                 lib = None
             else:
@@ -532,7 +533,10 @@ def _area(inst, point: SweepPoint) -> tuple[dict, dict]:
     s = synth.synthesize(inst, liberty=point.library, cache_dir=cache_root() / "synth")
     cols = {"area_um2": s.area_um2, "area_ge": s.area_ge,
             "sequential_area_um2": s.sequential_area_um2, "cells": sum(s.cells.values())}
-    return cols, {**cols, "per_module": s.per_module, "cell_counts": dict(s.cells)}
+    return cols, {**cols, "per_module": s.per_module, "cell_counts": dict(s.cells),
+                  "nand2_cell": s.nand2_cell, "nand2_area_um2": s.nand2_area_um2,
+                  "transistors": s.transistors, "logic_depth": s.logic_depth,
+                  "critical_path_ns": s.critical_path_ns}
 
 
 def _energy(inst, fam: Family, point: SweepPoint) -> tuple[dict, dict]:
