@@ -49,12 +49,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Handler of ``edgeforge sweep``."""
     if args.scheduler is not None and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
-    spec = sweep.load_spec(args.spec)
-    out = Path(args.output or Path("build") / "sweep" / Path(args.spec).stem)
-    cache = sweep.cache_root()
-    dirs = ((out, "-o directory"), (cache, "cache directory"))
-    check_dirs(*dirs)
     executor = make_executor(args.executor, workers=args.workers, scheduler=args.scheduler)
+    out = Path(args.output or Path("build") / "sweep" / Path(args.spec).stem)
+    dirs = ((out, "-o directory"), (sweep.cache_root(), "cache directory"))
+    check_dirs(*dirs)
+    spec = sweep.load_spec(args.spec)
     make_dirs(*dirs)
     show = _Progress(len(spec.points), enabled=not args.quiet)
     t0 = time.perf_counter()

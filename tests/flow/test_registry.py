@@ -90,7 +90,7 @@ def test_report_section_options_are_checked_by_name():
     from gen.flow.report import build_report
 
     with pytest.raises(ValueError, match="Report section ocu has no option 'ocu_window'; valid: "
-                                         "densities, points, windows"):
+                                         "windows"):
         build_report("unused", sections={"ocu": {"ocu_window": 3}})
     with pytest.raises(ValueError, match="Unknown report section 'ocus'; valid: approx, cgra"):
         build_report("unused", sections={"ocus": True})

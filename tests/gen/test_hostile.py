@@ -68,6 +68,13 @@ TOML_BAD = [
     ("huge.toml", "the limit is 1 MiB"),
     ("bigfabric.toml", "Fabric has 300 FUs; the limit is 64 (1..64)"),
 ]
+SPEC_BAD = [
+    ("empty.toml", "at least one [[points]] table is needed"),
+    ("random.toml", "holds binary data (byte 0x"),
+    ("text.toml", "not TOML"),
+    ("huge.toml", "is 2 MiB; the limit is 1 MiB"),
+    ("bigfabric.toml", "unknown key 'fu'; valid: points, sweep"),
+]
 PASM_BAD = [
     ("random.pasm", "holds binary data"),
     ("huge_imm.pasm", "huge_imm.pasm:"),
@@ -305,6 +312,7 @@ _INTS = [
     (["energy", "cim_macro"], "--vectors", 8, 4096),
     (["report"], "--ops", 1, 65536),
     (["report"], "--workers", 1, 64),
+    (["sweep", "s.toml"], "--workers", 1, 64),
     (["digits"], "--images", 1, 539),
 ]
 for _pre, _opt, _lo, _hi in _INTS:
@@ -369,6 +377,15 @@ CASES += _file_cases(lambda f: ["energy", "exact", "--liberty", f], "liberty fil
 CASES += _file_cases(lambda f: ["report", "--liberty", f], "liberty file", LIBERTY_BAD[:1])
 CASES += _file_cases(lambda f: ["report", "--compare-liberty", f], "--compare-liberty file",
                      LIBERTY_BAD[3:4])
+CASES += _file_cases(lambda f: ["sweep", f], "sweep spec", SPEC_BAD, ".toml")
+CASES += [
+    (["sweep"], "the following arguments are required: SPEC.toml"),
+    (["sweep", "@/text.toml", "--executor", "ray"], "invalid choice: 'ray'"),
+    (["sweep", "@/text.toml", "--scheduler", "tcp://h:1"], "--scheduler needs --executor dask"),
+    (["sweep", "@/text.toml", "--executor", "dask", "--scheduler", "h:1"],
+     "Scheduler must be an address tcp://HOST:PORT (or tls://), not 'h:1'"),
+    (["sweep", "@/afile", "-o", "@/afile"], "-o directory @/afile"),
+]
 CASES += _file_cases(lambda f: ["errors", "--lut", f, "--width", "8"], "--lut file", NPY_BAD)
 CASES += _file_cases(lambda f: ["energy", "exact", "-p", "width=8", "--workload", f],
                      "workload file", NPZ_BAD, ".npz")
