@@ -3,6 +3,7 @@
 #   WAVES=1               record FST waveforms of RTL runs (build/verif/<module>/<sim>-waves/)
 #   GUI=1                 open the waveform viewer after an RTL run (cocotb's GUI knob)
 #   JOBS=N                pytest workers (default 2)
+#   FULL=1                make report: also the slow points and the full-library comparison
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,7 +18,7 @@ STAMP := $(VENV)/.edgeforge-installed
 all: verilog
 
 help:
-	@sed -n '1,7p' Makefile
+	@sed -n '1,8p' Makefile
 	@echo "targets: venv verilog synth test test-rtl regress report lint bench clean distclean"
 
 $(STAMP): pyproject.toml
@@ -48,11 +49,12 @@ test-rtl: $(STAMP)
 regress: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m slow
 
-## report: the main job: build/report/ (area, energy, error metrics, savings, Pareto plot;
-## with the full sky130 library beside the project, also the compact-versus-full deviation)
+## report: the main job: build/report/ (every family's area, energy, accuracy, figures; the
+## time table). FULL=1: also the points left out for their run time (report_full.toml) and, with
+## the full sky130 library beside the project, the compact-versus-full library deviation
 FULL_LIB := ../shared/pdk/sky130_fd_sc_hd/sky130hd_tt.lib.gz
 report: $(STAMP)
-	$(BIN)/edgeforge report -o build/report $(if $(wildcard $(FULL_LIB)),--compare-liberty $(FULL_LIB))
+	$(BIN)/edgeforge report -o build/report $(if $(FULL),--full $(if $(wildcard $(FULL_LIB)),--compare-liberty $(FULL_LIB)))
 
 ## lint: ruff, and the import contracts of docs/architecture.md (import-linter)
 lint: $(STAMP)

@@ -162,6 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=WORKERS, default=2,
                    help="processes for the energy runs (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--full", action="store_true",
+                   help="also the points left out of the default report for their run time "
+                        "(gen/flow/data/report_full.toml)")
+    p.add_argument("--spec", metavar="SPEC.toml",
+                   help="the report's design points (default gen/flow/data/report.toml)")
     for fam in registry.families().values():
         with _plugged(fam, "a report option"):
             fam.add_report_options(p)
@@ -493,7 +498,7 @@ def _cmd_report(args) -> int:
     try:
         out = build_report(Path(args.output), seed=args.seed, liberty=args.liberty,
                            compare_liberty=args.compare_liberty, workers=args.workers,
-                           progress=not args.quiet, args=args)
+                           progress=not args.quiet, args=args, spec=args.spec, full=args.full)
     except ReportError as e:
         print(f"edgeforge: report failed: {e}", file=sys.stderr)
         return 2

@@ -69,6 +69,8 @@ class CgraFamily(Family):
     order = 40
     designs = DESIGNS
     operation = "a kernel run, from start to done (configuration and loading excluded)"
+    # the kernel runs synthesise this way too (gen.cgra.fabric.KernelRun.merge_modules)
+    merge_modules = True
 
     def energy_options(self) -> Sequence[EnergyOption]:
         return (EnergyOption("--kernel", {"help": f"cgra: kernel to run ({', '.join(KERNELS)}; "

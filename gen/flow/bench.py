@@ -41,7 +41,7 @@ from gen.eda.liberty import load as load_liberty
 from verif import harness as vharness
 from verif import sim as vsim
 
-from .cache import Cache, content_key, file_digest
+from .cache import Cache, cache_root, content_key, file_digest
 from .design import Instance
 from .ip import tool_versions
 from .record import EnergyRecord, fj
@@ -51,7 +51,7 @@ __all__ = ["EnergyError", "Liberty", "BenchOptions", "GateLevel", "Stimulus", "M
            "WRAPPER", "repro"]
 
 BUILD_ROOT = Path("build") / "energy"
-CACHE = Path("build") / "cache" / "energy"
+CACHE = cache_root() / "energy"
 WRAPPER = "ef_gate_dump"
 FLOW_VERSION = "flow-1"
 

@@ -159,6 +159,9 @@ class Family:
         two operations").
     energy_designs
         The designs ``edgeforge energy`` measures (None: all of them).
+    merge_modules
+        Sweeps and the report synthesise the family's points for area with identical modules
+        mapped once.
     """
 
     name: str = ""
@@ -169,6 +172,10 @@ class Family:
     default_points: tuple[tuple[str, Mapping], ...] = ()
     operation: str = "operation"
     energy_designs: tuple[str, ...] | None = None
+    #: Synthesise the family's points for area with identical modules mapped once
+    #: (:func:`gen.eda.synth.synthesize` ``merge``): for designs that instantiate one block
+    #: many times (a CGRA's tiles), every copy then has the same netlist and Yosys runs once.
+    merge_modules: bool = False
 
     # -- edgeforge energy
     def measures(self) -> tuple[str, ...]:

@@ -38,12 +38,14 @@ from .render import render_html, render_md, timing_blocks
 from .sweep import Spec
 
 __all__ = ["build_report", "ReportError", "sections", "render_md", "render_html", "TITLE",
-           "DEFAULT_SPEC"]
+           "DEFAULT_SPEC", "FULL_SPEC"]
 
 TITLE = "edgeforge report: area, energy and accuracy of every block family"
 #: The design points of the report: a sweep spec in the package (``$liberty`` and
 #: ``$compare`` are the report's libraries).
 DEFAULT_SPEC = Path(__file__).parent / "data" / "report.toml"
+#: Points that ``make report FULL=1`` adds (left out of the default report for their run time).
+FULL_SPEC = Path(__file__).parent / "data" / "report_full.toml"
 
 
 class ReportError(RuntimeError):
@@ -102,7 +104,7 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
                  workers: int = 2, progress: bool = True,
                  sections: Mapping[str, object] | None = None,
                  args: argparse.Namespace | None = None,
-                 spec: str | os.PathLike | None = None,
+                 spec: str | os.PathLike | None = None, full: bool = False,
                  executor: Executor | None = None) -> Path:
     """Write the report into ``outdir``; return the path of ``index.html``.
 
@@ -131,6 +133,9 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
     spec
         The report's design points (default :data:`DEFAULT_SPEC`, ``report.toml`` of the
         package), a sweep spec (:mod:`gen.flow.sweep`).
+    full
+        Also the points of :data:`FULL_SPEC` (``make report FULL=1``): the ones left out of
+        the default report for their run time.
     executor
         Where the jobs run (default a :class:`gen.flow.executor.LocalExecutor` of ``workers``).
 
@@ -155,7 +160,10 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
                 for _, opt in chosen]
     for (s, _), ctx in zip(chosen, contexts, strict=True):
         s.check(ctx)
-    plan = _Plan(chosen, contexts, _spec(spec, liberty, compare_liberty, seed), progress)
+    specs = [_spec(p, liberty, compare_liberty, seed) for p in
+             [spec if spec is not None else DEFAULT_SPEC, *([FULL_SPEC] if full else [])]]
+    merged = Spec(specs[0].name, seed, [p for s in specs for p in s.points])
+    plan = _Plan(chosen, contexts, merged, progress)
     report: dict = {
         "title": next((s.title for s, _ in chosen if s.title), TITLE),
         "liberty": synth.liberty_label(liberty), "liberty_path": str(lib_path),
@@ -177,9 +185,9 @@ def build_report(outdir: str | os.PathLike, *, liberty: str | os.PathLike | None
 
 
 def _spec(spec, liberty, compare_liberty, seed: int) -> Spec:
-    """The report's spec, its ``$liberty`` and ``$compare`` libraries filled in, its seed
+    """The spec at ``spec``, its ``$liberty`` and ``$compare`` libraries filled in, its seed
     replaced by the report's."""
-    path = Path(spec) if spec is not None else DEFAULT_SPEC
+    path = Path(spec)
     text = files.read_text(path, "report spec", max_bytes=sweep.MAX_SPEC_BYTES)
     parsed = sweep.parse_spec(text, name=path.stem, base=path.parent, where=str(path),
                               substitutions={

@@ -504,7 +504,7 @@ def run_point(point: SweepPoint) -> dict:
     records: dict[str, dict] = {}
     for metric in point.metrics:
         if metric == "area":
-            cols, rec = _area(inst, point)
+            cols, rec = _area(inst, fam, point)
         elif metric == "energy":
             cols, rec = _energy(inst, fam, point)
         else:
@@ -529,8 +529,9 @@ def _row_head(point: SweepPoint, inst, fam: Family) -> dict:
     return row
 
 
-def _area(inst, point: SweepPoint) -> tuple[dict, dict]:
-    s = synth.synthesize(inst, liberty=point.library, cache_dir=cache_root() / "synth")
+def _area(inst, fam: Family, point: SweepPoint) -> tuple[dict, dict]:
+    s = synth.synthesize(inst, liberty=point.library, cache_dir=cache_root() / "synth",
+                         merge=fam.merge_modules)
     cols = {"area_um2": s.area_um2, "area_ge": s.area_ge,
             "sequential_area_um2": s.sequential_area_um2, "cells": sum(s.cells.values())}
     return cols, {**cols, "per_module": s.per_module, "cell_counts": dict(s.cells),
