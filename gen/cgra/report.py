@@ -278,6 +278,22 @@ def _default_fabric_blocks(areas: list[dict]) -> list[tuple]:
     return blocks
 
 
+def _small_fabric_area_blocks(runs: list[dict]) -> list[tuple]:
+    """Area by FU type of the `small` fabric with exact MUL tiles (from its kernel run), when
+    the report has no synthesis of the `default` fabric (``make report FULL=1`` adds it)."""
+    r = next((r for r in runs if not r["params"]["mul"]), runs[0])
+    fig = area_by_type({"per_type": r["area_per_type"], "area_um2": r["area_um2"],
+                        "module": r["module"]})
+    if fig is None:
+        return []
+    return [("h3", "Small fabric: area by FU type"),
+            ("figure", f"cgra-area-{r['module']}", fig,
+             f"Area of {r['module']} by FU type and part (um^2, share of the total); MUL "
+             "tiles in red. The default fabric of the R-Blocks study (8 MUL tiles, 5 x 5 "
+             "mesh) is synthesised by `make report FULL=1`: its Yosys run alone takes some "
+             "seven minutes.")]
+
+
 def cgra_blocks(cgra: dict | None) -> list[tuple]:
     """Report blocks (:class:`gen.flow.family.ReportSection`) of the CGRA section."""
     if not cgra:
@@ -293,6 +309,8 @@ def cgra_blocks(cgra: dict | None) -> list[tuple]:
                        _area_rows(by, kernels[0])))
     if cgra["areas"]:
         blocks += _default_fabric_blocks(cgra["areas"])
+    elif runs:  # the default fabric's synthesis is a FULL=1 point: the small fabric's parts
+        blocks += _small_fabric_area_blocks(runs)
     blocks += [
         ("h3", "Published figures (not ours)"),
         ("table", ["source", "setting", "reported"], [list(s) for s in cgra["study"]]),
