@@ -12,11 +12,13 @@ is compared with the golden model.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from gen.flow.cache import Cache, cache_root, content_key
 from gen.flow.family import instantiate
+from gen.flow.sweep import source_digest
 from verif import sim as sim_mod
 from verif.ternary.engine import EngineConfig, EngineMismatch, EnginePlan, run
 
@@ -24,6 +26,8 @@ from .digits import train
 
 __all__ = ["ENGINE_PARAMS", "DigitsRTLResult", "run_digits_rtl"]
 
+#: Format of a cached result (build/cache/digits_rtl, keyed by the project's source as well).
+_CACHE_VERSION = "digits-rtl-1"
 #: The engine the network runs on.
 ENGINE_PARAMS = {"n_i": 16, "n_o": 16, "k": 3, "image_width": 8, "latency": 1,
                  "weight_layers": 3}
@@ -88,7 +92,7 @@ class DigitsRTLResult:
 
 
 def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int = 1,
-                   progress=None) -> DigitsRTLResult:
+                   progress=None, cache: bool = True) -> DigitsRTLResult:
     """Classify the digits test images with the engine's RTL.
 
     Parameters
@@ -101,6 +105,9 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
         Seed of the training (:func:`gen.ternary.digits.train`; cached).
     progress : callable, optional
         Called with a short text before each step.
+    cache : bool
+        Take a run that matched the golden model from the flow's cache (keyed by the project's
+        source, the seed, the images and the simulator) and store a new one; False: simulate.
 
     Returns
     -------
@@ -124,6 +131,20 @@ def run_digits_rtl(images: int | None = None, sim: str | None = None, seed: int 
         images = n_test
     if isinstance(images, bool) or not isinstance(images, int) or not 1 <= images <= n_test:
         raise ValueError(f"Images must be an integer between 1 and {n_test}, not {images!r}")
+    store, key = Cache(cache_root() / "digits_rtl" if cache else None), content_key(
+        [_CACHE_VERSION, source_digest(), seed, images, sim])
+    hit = store.load(key)
+    if hit is not None and set(hit) == {f.name for f in fields(DigitsRTLResult)}:
+        note("digits RTL run from the cache")
+        return DigitsRTLResult(**{**hit, "predictions": np.asarray(hit["predictions"]),
+                                  "build_seconds": 0.0, "seconds": 0.0})
+    out = _simulate(result, images, sim, seed, note)
+    if out.matches_golden:  # a mismatch is run again, never served from the cache
+        store.store(key, {**asdict(out), "predictions": out.predictions.tolist()})
+    return out
+
+
+def _simulate(result, images: int, sim: str, seed: int, note) -> DigitsRTLResult:
     inst = instantiate("ternary_engine", ENGINE_PARAMS)
     plan = EnginePlan(EngineConfig.of(inst.component), result.layers,
                       result.test_images[:images], chain=True)
