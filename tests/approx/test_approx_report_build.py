@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import re
+import runpy
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from gen.eda import synth
 from gen.eda.liberty import default_library_path
 from gen.flow.report import build_report
 
+BROWSER = runpy.run_path(str(Path(__file__).parents[1] / "flow" / "browser_check.py"))
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 MODULES = {"mul_array_u8", "drum_u8_k4", "roup_s8_p1_r0", "mul_array_s8"}
 OPS = 300
 SPEC = f"""
@@ -96,6 +99,18 @@ def _check_documents(index: Path, rep: dict) -> None:
         for phrase in ("no glitch power", "no parasitic extraction", f"{OPS} operations"):
             assert phrase in text
     assert rep["limits"] and all(x in md for x in rep["limits"])
+    # the time table: one row per job, and the steps' seconds
+    assert "Where the time went" in md and "Where the time went" in page
+    assert len(rep["timing"]) == 2 * len(MODULES) and all(t["seconds"] >= 0
+                                                          for t in rep["timing"])
+
+
+def _check_in_browser(index: Path) -> None:
+    """The real report in headless Chromium: no console error, every figure drawn."""
+    BROWSER["need_chromium"]()
+    result = BROWSER["check_page"](index, SCREENSHOTS / "report-approx.png")
+    assert BROWSER["problems"](result) == []
+    assert {f["id"] for f in result["figures"]} >= {"fig-approx-pareto", "fig-approx-deviation"}
 
 
 def test_report_section_end_to_end(tmp_path):
@@ -106,6 +121,7 @@ def test_report_section_end_to_end(tmp_path):
     _check_files(index, rep)
     _check_records(rep)
     _check_documents(index, rep)
+    _check_in_browser(index)
     for r in rep["records"]:  # the same library under another name: no deviation
         c = r["compare"]
         assert c["liberty"] == str(copy) and c["energy_per_op_fj"] == r["energy_per_op_fj"]
