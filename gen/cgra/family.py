@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 
 from gen.flow.design import Design, Instance, Param
@@ -93,6 +94,11 @@ class CgraFamily(Family):
 
     def report_sections(self) -> Sequence[ReportSection]:
         return (CgraSection(),)
+
+    def sweep_simulator(self, point: Instance) -> str | None:
+        # a fabric's netlist is some 10^5 cells: Icarus reads it in seconds, Verilator's C++ of
+        # it compiles for over 20 minutes even at -O0 (so Icarus whenever it is installed)
+        return "icarus" if shutil.which("iverilog") else None
 
     def metrics(self) -> Mapping[str, Metric]:
         return {"cycles": Metric("cycles", kernel_cycles, ("cgra",),

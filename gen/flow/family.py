@@ -214,6 +214,12 @@ class Family:
     def report_sections(self) -> Sequence[ReportSection]:
         return ()
 
+    def sweep_simulator(self, point: Instance) -> str | None:
+        """The simulator of ``point``'s energy runs in sweeps and the report (None: ``$SIM``,
+        else Icarus when installed), for a family whose netlists one simulator cannot build in
+        reasonable time."""
+        return None
+
     def metrics(self) -> Mapping[str, object]:
         """The family's own sweep metrics beyond ``area`` and ``energy``: name ->
         :class:`gen.flow.sweep.Metric` (e.g. error metrics of a multiplier's golden model)."""

@@ -541,7 +541,8 @@ def _area(inst, fam: Family, point: SweepPoint) -> tuple[dict, dict]:
 
 
 def _energy(inst, fam: Family, point: SweepPoint) -> tuple[dict, dict]:
-    options = BenchOptions.make(liberty=point.library, cache_dir=cache_root() / "energy")
+    options = BenchOptions.make(liberty=point.library, sim=fam.sweep_simulator(inst),
+                                cache_dir=cache_root() / "energy")
     ns = _namespace(fam, point.workload_dict)
     ns.seed = point.seed
     record = fam.energy(inst, ns, options).to_dict()
