@@ -3,6 +3,7 @@ and its blocks."""
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from gen.flow import sweep
 from gen.flow.family import ReportContext
 from gen.flow.record import EnergyRecord
 from gen.flow.render import render_md
-from gen.flow.report import DEFAULT_SPEC
+from gen.flow.report import DEFAULT_SPEC, FULL_SPEC
 from sim_models.cgra.programs import KERNELS
 from verif import sim as vsim
 
@@ -31,14 +32,19 @@ def _ctx(tmp_path, seed=1):
     return ReportContext(Path(tmp_path), None, None, seed, 2, {}, None)
 
 
-def _report_points():
-    """The points of the cgra region of the report spec (with the spec's [sweep] table)."""
-    text = DEFAULT_SPEC.read_text()
+def _region_points(path):
+    """The points of the cgra region of a report spec (with the spec's [sweep] table)."""
+    text = path.read_text()
     head = text[:text.index("# --- ")]
     region = text[text.index("# --- cgra ---"):text.index("# --- end cgra ---")]
-    spec = sweep.parse_spec(head + region, base=DEFAULT_SPEC.parent,
+    spec = sweep.parse_spec(head + region, base=path.parent,
                             substitutions={"liberty": "default", "compare": None})
     return spec.points
+
+
+def _report_points():
+    """The cgra points of ``make report FULL=1``: the default spec's and the full spec's."""
+    return _region_points(DEFAULT_SPEC) + _region_points(FULL_SPEC)
 
 
 def test_the_report_spec_has_every_kernel_on_three_mul_variants_and_the_default_area():
@@ -53,6 +59,10 @@ def test_the_report_spec_has_every_kernel_on_three_mul_variants_and_the_default_
     assert len(cgra) == len(points) == len(energy) + len(area)
     # the default fabric's synthesis is the section's longest job: it starts first
     assert sweep._cost(area[0]) > max(sweep._cost(p) for p in energy)
+    # the default report keeps the CGRA's energy (gemm on every MUL variant) and its area
+    default = _region_points(DEFAULT_SPEC)
+    assert sorted((p.param_dict["mul"], p.workload_dict["kernel"]) for p in default) == \
+        sorted((m, "gemm") for m in MULS)
 
 
 def test_a_spec_point_measures_the_kernel_as_the_energy_command_does(monkeypatch):
@@ -76,7 +86,8 @@ def test_a_spec_point_measures_the_kernel_as_the_energy_command_does(monkeypatch
                              point.metrics, 5)
     res = sweep.run_point(point)
     assert seen == {"module": "cgra_small_drum_k6", "kernel": "fir", "seed": 5,
-                    "sim": vsim.select(), "liberty": None}
+                    "sim": "icarus" if shutil.which("iverilog") else vsim.select(),
+                    "liberty": None}
     assert res["records"]["energy"]["energy_per_run_fj"] == 3.5
     assert res["row"]["energy_per_run_fj"] == 3.5
 
